@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything vubridge needs to build, test and demo on a Debian
+# bookworm machine. Idempotent: a machine that has it all spends seconds here.
+# Must run as root (CI and developer machines run as root).
+set -eu
+
+KPKGS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 libudev-dev udev libudev1"
+PKGS="build-essential gcc make bc flex bison libelf-dev kmod xz-utils cpio \
+qemu-system-x86 busybox-static iproute2 sparse clang llvm libclang-rt-14-dev \
+libnl-3-dev libnl-genl-3-dev libmnl-dev pkg-config jq python3 python3-docutils \
+cppcheck"
+
+need=""
+for p in $PKGS $KPKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		need="$need $p"
+done
+# The kernel headers must be the backports 6.12 ones.
+ls -d /usr/src/linux-headers-6.12*-amd64 >/dev/null 2>&1 || need="$need linux-headers-amd64"
+ls /usr/src/linux-source-6.12.tar.xz >/dev/null 2>&1 || need="$need linux-source-6.12"
+
+if [ -z "$need" ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$need; run as root to install them" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+src=/etc/apt/sources.list.d/vubridge-backports.sources
+if [ ! -f "$src" ]; then
+	cat > "$src" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+apt-get update -q
+# Kernel, headers and source from backports first: that upgrades udev and
+# libudev1, after which libudev-dev must come from backports as well.
+apt-get install -y -q -t bookworm-backports --no-install-recommends $KPKGS
+apt-get install -y -q --no-install-recommends $PKGS

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * vubridge: character-device UAPI of vubridge.ko, the vDPA bus driver that
+ * lets a vhost-user back-end program a vDPA device's queues directly.
+ *
+ * One node per bound vDPA device: /dev/vubridge/<vdpa-device-name>.
+ * Opening it is exclusive (a second open fails with EBUSY). All state
+ * (memory maps, queues, eventfds) belongs to the open file; the last close
+ * resets the device and releases everything. After the vDPA device is
+ * removed, every call on a file still open fails with ENODEV.
+ *
+ * Conventions: every struct is a multiple of 8 bytes with no implicit
+ * padding; every "reserved" or "padding" field and every undefined flag bit
+ * must be zero on input or the call fails with EINVAL; user pointers are
+ * carried in __u64. Addresses called "IOVA" are what the device DMAs to;
+ * a vhost-user back-end uses the guest-physical address.
+ */
+#ifndef _UAPI_LINUX_VUBRIDGE_H
+#define _UAPI_LINUX_VUBRIDGE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define VUB_API_VERSION		1
+#define VUB_IOCTL_MAGIC		0xB9
+
+/* Limits */
+#define VUB_MAX_MEM_REGIONS	512
+#define VUB_MAX_VENDOR_STATS	16
+#define VUB_VENDOR_STAT_NAME_LEN 32
+
+/* enum vub_ability - optional abilities of the bound device (bit numbers) */
+#define VUB_ABILITY_SUSPEND		0  /* device can suspend */
+#define VUB_ABILITY_RESUME		1  /* device can resume after suspend */
+#define VUB_ABILITY_DOORBELL		2  /* queue notification areas, mmap-able */
+#define VUB_ABILITY_VQ_IRQ		3  /* a dedicated irq per queue */
+#define VUB_ABILITY_SET_MAP		4  /* memory mapped with one batch (set_map) */
+#define VUB_ABILITY_DMA_MAP		5  /* memory mapped range by range (dma_map) */
+#define VUB_ABILITY_PLATFORM_IOMMU	6  /* memory mapped through the IOMMU */
+#define VUB_ABILITY_VENDOR_STATS	7  /* per-queue vendor statistics */
+#define VUB_ABILITY_ENABLE_AFTER_DRIVER_OK 8 /* queues can start after DRIVER_OK */
+#define VUB_ABILITY_CONFIG_WRITE	9  /* config space writable */
+
+/**
+ * struct vub_device_info - what the bound vDPA device is and can do
+ * @device_id: virtio device id (1 net, 2 block, ...)
+ * @vendor_id: virtio vendor id
+ * @num_queues: number of virtqueues the device has
+ * @config_size: size in bytes of the device's config space
+ * @max_queue_size: largest ring size a queue accepts
+ * @min_queue_size: smallest ring size a queue accepts
+ * @queue_align: required ring alignment in bytes
+ * @device_features: feature bits the device offers
+ * @abilities: bit mask of VUB_ABILITY_*
+ * @iova_first: lowest IOVA the device can DMA to
+ * @iova_last: highest IOVA the device can DMA to (inclusive)
+ * @generation: config generation counter at the time of the call
+ * @reserved: zero
+ */
+struct vub_device_info {
+	__u32 device_id;
+	__u32 vendor_id;
+	__u32 num_queues;
+	__u32 config_size;
+	__u32 max_queue_size;
+	__u32 min_queue_size;
+	__u32 queue_align;
+	__u32 generation;
+	__u64 device_features;
+	__u64 abilities;
+	__u64 iova_first;
+	__u64 iova_last;
+	__u64 reserved[4];
+};
+
+/**
+ * struct vub_config_access - read or write part of the config space
+ * @offset: byte offset into the config space
+ * @length: number of bytes, at least 1; offset + length <= config_size
+ * @data: user pointer to @length bytes (filled on read, consumed on write)
+ * @reserved: zero
+ */
+struct vub_config_access {
+	__u32 offset;
+	__u32 length;
+	__u64 data;
+	__u64 reserved;
+};
+
+/* Memory region permissions */
+#define VUB_PERM_READ	(1U << 0)	/* device may read */
+#define VUB_PERM_WRITE	(1U << 1)	/* device may write */
+#define VUB_PERM_RW	(VUB_PERM_READ | VUB_PERM_WRITE)
+
+/**
+ * struct vub_mem_region - one range of the caller's memory the device may DMA
+ * @iova: device address of the first byte; page aligned
+ * @size: length in bytes; page aligned, non-zero, iova + size must not wrap
+ * @uaddr: caller's virtual address of the first byte; page aligned
+ * @perm: VUB_PERM_* (at least one bit)
+ * @reserved: zero
+ *
+ * Regions must not overlap in IOVA space. The pages are pinned (long-term,
+ * accounted to RLIMIT_MEMLOCK) for as long as the region is mapped.
+ */
+struct vub_mem_region {
+	__u64 iova;
+	__u64 size;
+	__u64 uaddr;
+	__u32 perm;
+	__u32 reserved;
+};
+
+/**
+ * struct vub_mem_table - replace the whole memory table
+ * @nregions: number of entries in @regions, 0..VUB_MAX_MEM_REGIONS
+ * @reserved: zero
+ * @regions: the regions
+ */
+struct vub_mem_table {
+	__u32 nregions;
+	__u32 reserved;
+	struct vub_mem_region regions[];
+};
+
+/* struct vub_queue_start.flags */
+#define VUB_QUEUE_F_PACKED	(1U << 0)	/* packed ring layout */
+#define VUB_QUEUE_F_NO_CALL	(1U << 1)	/* no call eventfd: call_fd ignored */
+#define VUB_QUEUE_F_DISABLED	(1U << 2)	/* program but do not enable */
+
+/**
+ * struct vub_queue_start - program and start one virtqueue
+ * @index: queue index, < num_queues
+ * @size: ring size: a power of two within [min_queue_size, max_queue_size]
+ * @flags: VUB_QUEUE_F_*
+ * @kick_fd: eventfd the driver signals to kick the queue
+ * @call_fd: eventfd the module signals on a used-buffer notification
+ * @err_fd: eventfd signalled when the device reports an error, or -1
+ * @desc_addr: IOVA of the descriptor table (packed: descriptor ring)
+ * @driver_addr: IOVA of the driver area (split: avail ring)
+ * @device_addr: IOVA of the device area (split: used ring)
+ * @avail_idx: index of the next available entry the device will consume
+ * @avail_wrap: packed only: wrap counter paired with @avail_idx (0 or 1)
+ * @used_idx: packed only: next used index
+ * @used_wrap: packed only: wrap counter paired with @used_idx (0 or 1)
+ * @reserved: zero
+ *
+ * All three ring areas must lie inside mapped memory.
+ */
+struct vub_queue_start {
+	__u32 index;
+	__u32 size;
+	__u32 flags;
+	__s32 kick_fd;
+	__s32 call_fd;
+	__s32 err_fd;
+	__u64 desc_addr;
+	__u64 driver_addr;
+	__u64 device_addr;
+	__u16 avail_idx;
+	__u16 avail_wrap;
+	__u16 used_idx;
+	__u16 used_wrap;
+	__u64 reserved[2];
+};
+
+/**
+ * struct vub_queue_state - ring position of one virtqueue
+ * @index: queue index (in)
+ * @flags: zero on input; VUB_QUEUE_F_PACKED on output for a packed queue
+ * @avail_idx: next available entry the device would consume
+ * @avail_wrap: packed only: wrap counter of @avail_idx
+ * @used_idx: packed only: next used entry
+ * @used_wrap: packed only: wrap counter of @used_idx
+ * @reserved: zero
+ */
+struct vub_queue_state {
+	__u32 index;
+	__u32 flags;
+	__u16 avail_idx;
+	__u16 avail_wrap;
+	__u16 used_idx;
+	__u16 used_wrap;
+	__u64 reserved;
+};
+
+/**
+ * struct vub_queue_enable - enable or disable a programmed queue
+ * @index: queue index
+ * @enable: 1 to enable, 0 to disable
+ */
+struct vub_queue_enable {
+	__u32 index;
+	__u32 enable;
+};
+
+/* struct vub_queue_info.flags */
+#define VUB_QUEUE_INFO_F_DOORBELL	(1U << 0)	/* doorbell mmap-able */
+#define VUB_QUEUE_INFO_F_IRQ		(1U << 1)	/* @irq is valid */
+#define VUB_QUEUE_INFO_F_STARTED	(1U << 2)	/* queue started */
+#define VUB_QUEUE_INFO_F_ENABLED	(1U << 3)	/* queue enabled */
+
+/**
+ * struct vub_queue_info - per-queue facts
+ * @index: queue index (in)
+ * @flags: VUB_QUEUE_INFO_F_* (out)
+ * @doorbell_offset: mmap offset of the queue's doorbell page (out); valid
+ *	with VUB_QUEUE_INFO_F_DOORBELL; always @index * page size
+ * @doorbell_size: size of the mapping at @doorbell_offset (one page)
+ * @doorbell_page_offset: byte offset of the doorbell register inside the
+ *	mapped page
+ * @irq: Linux irq number of the queue, with VUB_QUEUE_INFO_F_IRQ
+ * @size: ring size if started, else 0
+ * @max_size: largest ring size this queue accepts
+ * @reserved: zero
+ */
+struct vub_queue_info {
+	__u32 index;
+	__u32 flags;
+	__u64 doorbell_offset;
+	__u64 doorbell_size;
+	__u32 doorbell_page_offset;
+	__s32 irq;
+	__u32 size;
+	__u32 max_size;
+	__u64 reserved[2];
+};
+
+/**
+ * struct vub_vendor_stat - one vendor statistic of a queue
+ * @name: NUL-terminated name as the device reports it
+ * @value: its value
+ */
+struct vub_vendor_stat {
+	char name[VUB_VENDOR_STAT_NAME_LEN];
+	__u64 value;
+};
+
+/**
+ * struct vub_queue_stats - counters of one queue
+ * @index: queue index (in)
+ * @num_vendor: number of valid entries in @vendor (out)
+ * @kicks: kick eventfd signals forwarded to the device since start
+ * @interrupts: device callbacks signalled to the call eventfd
+ * @reserved: zero
+ * @vendor: the device's own counters, where it has them
+ */
+struct vub_queue_stats {
+	__u32 index;
+	__u32 num_vendor;
+	__u64 kicks;
+	__u64 interrupts;
+	__u64 reserved[2];
+	struct vub_vendor_stat vendor[VUB_MAX_VENDOR_STATS];
+};
+
+/*
+ * Ioctls. "In" is what the kernel reads, "out" what it writes. Errors every
+ * command may return: ENODEV (device removed), EFAULT (bad pointer),
+ * EINVAL (non-zero reserved field or flag), ENOTTY (unknown command).
+ */
+
+/* Out: VUB_API_VERSION. */
+#define VUB_GET_API_VERSION	_IOR(VUB_IOCTL_MAGIC, 0x00, __u64)
+/* Out: device facts. */
+#define VUB_GET_DEVICE_INFO	_IOR(VUB_IOCTL_MAGIC, 0x01, struct vub_device_info)
+/* In: offset/length/data. EINVAL: out of range or zero length. */
+#define VUB_READ_CONFIG		_IOW(VUB_IOCTL_MAGIC, 0x02, struct vub_config_access)
+/* In: offset/length/data. EINVAL: out of range; EOPNOTSUPP: read-only. */
+#define VUB_WRITE_CONFIG	_IOW(VUB_IOCTL_MAGIC, 0x03, struct vub_config_access)
+/* Out: the device's feature bits. */
+#define VUB_GET_FEATURES	_IOR(VUB_IOCTL_MAGIC, 0x04, __u64)
+/*
+ * In: negotiated features. EINVAL: a bit the device does not offer, or the
+ * device refused them; EBUSY: FEATURES_OK already set.
+ */
+#define VUB_SET_FEATURES	_IOW(VUB_IOCTL_MAGIC, 0x05, __u64)
+/* Out: virtio status byte. */
+#define VUB_GET_STATUS		_IOR(VUB_IOCTL_MAGIC, 0x06, __u8)
+/*
+ * In: new virtio status. 0 resets the device (queues stopped, memory kept).
+ * Otherwise bits may only be added, in the spec's order (ACKNOWLEDGE, DRIVER,
+ * FEATURES_OK, DRIVER_OK; FAILED at any time): EINVAL otherwise.
+ * EIO: the device did not accept FEATURES_OK.
+ */
+#define VUB_SET_STATUS		_IOW(VUB_IOCTL_MAGIC, 0x07, __u8)
+/*
+ * In: eventfd the module signals when the device's config changes, or -1 to
+ * stop. EBADF: not a file; EINVAL: not an eventfd.
+ */
+#define VUB_SET_CONFIG_EVENTFD	_IOW(VUB_IOCTL_MAGIC, 0x08, __s32)
+
+/*
+ * In: struct vub_mem_table header, then @nregions regions. Replaces every
+ * mapped region. EINVAL: bad region (zero, unaligned, wrapping, overlapping,
+ * outside the device's IOVA range, bad perm); E2BIG: too many regions;
+ * ENOMEM / EPERM: over RLIMIT_MEMLOCK (EPERM without CAP_IPC_LOCK when the
+ * limit is 0); EFAULT: @uaddr not mapped in the caller;
+ * EBUSY: a started queue's ring would lose its mapping.
+ */
+#define VUB_SET_MEM_TABLE	_IOW(VUB_IOCTL_MAGIC, 0x10, struct vub_mem_table)
+/* In: one region to add. Errors as VUB_SET_MEM_TABLE. */
+#define VUB_ADD_MEM_REGION	_IOW(VUB_IOCTL_MAGIC, 0x11, struct vub_mem_region)
+/*
+ * In: the region to remove, matched by @iova and @size (@uaddr and @perm
+ * ignored). ENOENT: no such region; EBUSY: a started queue's ring lies in it.
+ */
+#define VUB_DEL_MEM_REGION	_IOW(VUB_IOCTL_MAGIC, 0x12, struct vub_mem_region)
+
+/*
+ * In: the queue. Requires FEATURES_OK and, after DRIVER_OK, the
+ * ENABLE_AFTER_DRIVER_OK ability (EBUSY otherwise). EINVAL: index out of range,
+ * size not a power of two or out of limits, ring outside mapped memory, kick or
+ * call fd not an eventfd, features not negotiated; EBADF: fd not open;
+ * EBUSY: queue already started.
+ */
+#define VUB_START_QUEUE		_IOW(VUB_IOCTL_MAGIC, 0x20, struct vub_queue_start)
+/*
+ * In: @index. Out: the queue's state once the device stopped processing it;
+ * kicks and calls are disconnected. EINVAL: index out of range or queue not
+ * started.
+ */
+#define VUB_STOP_QUEUE		_IOWR(VUB_IOCTL_MAGIC, 0x21, struct vub_queue_state)
+/* In: @index. Out: state. EBUSY: queue running on a device not suspended. */
+#define VUB_GET_QUEUE_STATE	_IOWR(VUB_IOCTL_MAGIC, 0x22, struct vub_queue_state)
+/* In: state. EBUSY: device running and not suspended. */
+#define VUB_SET_QUEUE_STATE	_IOW(VUB_IOCTL_MAGIC, 0x23, struct vub_queue_state)
+/* In: index and enable. EINVAL: queue not started; EBUSY: as START_QUEUE. */
+#define VUB_ENABLE_QUEUE	_IOW(VUB_IOCTL_MAGIC, 0x24, struct vub_queue_enable)
+/* In: @index. Out: queue facts. */
+#define VUB_GET_QUEUE_INFO	_IOWR(VUB_IOCTL_MAGIC, 0x25, struct vub_queue_info)
+/* In: @index. Out: counters. */
+#define VUB_GET_QUEUE_STATS	_IOWR(VUB_IOCTL_MAGIC, 0x26, struct vub_queue_stats)
+
+/* Stop all DMA and interrupts, keep state. EOPNOTSUPP without the ability. */
+#define VUB_SUSPEND		_IO(VUB_IOCTL_MAGIC, 0x30)
+/* Undo VUB_SUSPEND. EOPNOTSUPP without the ability; EINVAL: not suspended. */
+#define VUB_RESUME		_IO(VUB_IOCTL_MAGIC, 0x31)
+/* Reset the device and drop all memory maps, queues and eventfds. */
+#define VUB_RESET		_IO(VUB_IOCTL_MAGIC, 0x32)
+
+#endif /* _UAPI_LINUX_VUBRIDGE_H */
