@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the 6.12 kernel in QEMU (TCG) with the host root read-only over 9p and
+# run a command in it (default: selftests/run_vm.sh), or an interactive shell.
+# See "usage" below. The guest side is scripts/vm/init.
+set -eu -o pipefail
+
+usage() {
+	cat <<USAGE
+Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS']
+
+  --cmd 'CMD'     run CMD with bash in the guest, in the repository root
+                  (default: selftests/run_vm.sh)
+  --shell         interactive shell in the guest (leave with exit or ^D;
+                  QEMU's escape is Ctrl-A x)
+  --timeout SEC   give the command SEC seconds (default 1200)
+  --append ARGS   extra kernel command line arguments
+
+Inside the guest: VUB_ROOT (repository root), VUB_BUILD, VUB_RESULTS=/results
+(host: build/vm/results), KVER. /tmp and /run are tmpfs; the rest of the host
+root is read-only. The run fails if the command fails, the VM does not finish
+in time, or the kernel log shows a warning, bug, oops or leak; the kernel log
+is kept in build/vm/results/dmesg.txt.
+USAGE
+}
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mode=cmd
+cmd=$top/selftests/run_vm.sh
+default_cmd=1
+timeout=1200
+append=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--shell) mode=shell ;;
+	--cmd) cmd=${2:?--cmd needs an argument}; default_cmd=0; shift ;;
+	--timeout) timeout=${2:?--timeout needs an argument}; shift ;;
+	--append) append=${2:?--append needs an argument}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+case $timeout in
+'' | *[!0-9]*) echo "run.sh: --timeout wants seconds" >&2; exit 2 ;;
+esac
+case $top in
+*[!A-Za-z0-9_./+-]*) echo "run.sh: repository path '$top' has unusual characters" >&2; exit 2 ;;
+esac
+if [ "$mode" = cmd ] && [ "$default_cmd" = 1 ] && [ ! -x "$cmd" ]; then
+	echo "run.sh: $cmd does not exist (yet); give --cmd or --shell" >&2
+	exit 1
+fi
+
+kver=$("$top/scripts/kver.sh")
+kernel=/boot/vmlinuz-$kver
+if [ ! -f "$kernel" ] || [ ! -d "/lib/modules/$kver" ]; then
+	echo "run.sh: $kernel or /lib/modules/$kver missing (run scripts/deps.sh)" >&2
+	exit 1
+fi
+initrd=$("$top/scripts/vm/initramfs.sh" "$kver")
+
+vm=$top/build/vm
+results=$vm/results
+mkdir -p "$vm"
+# One VM at a time per tree: the results directory is shared.
+exec 9>"$vm/lock"
+if ! flock -n 9; then
+	echo "run.sh: waiting for another VM run of this tree to finish" >&2
+	flock 9
+fi
+rm -rf "$results"
+mkdir -p "$results"
+
+rows='' cols=''
+if [ "$mode" = shell ] && [ -t 0 ]; then
+	read -r rows cols < <(stty size) || true
+fi
+term=${TERM:-linux}
+case $term in *[!A-Za-z0-9._-]*) term=linux ;; esac
+cat > "$results/.vm-env" <<ENV
+VUB_ROOT=$top
+VUB_MODE=$mode
+VUB_TIMEOUT=$timeout
+VUB_TERM=$term
+VUB_ROWS=$rows
+VUB_COLS=$cols
+ENV
+printf '%s\n' "$cmd" > "$results/.vm-cmd"
+
+# shellcheck disable=SC2054 # commas separate QEMU sub-options
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 edd=off loglevel=4 log_buf_len=8M panic=-1 rdinit=/init $append"
+	-virtfs local,path=/,mount_tag=hostroot,readonly=on,multidevs=remap,security_model=none
+	-virtfs "local,path=$results,mount_tag=results,security_model=none"
+	-device virtio-iommu-pci -bios /usr/share/qemu/qboot.rom)
+for n in 1 2; do
+	qemu+=(-netdev "hubport,id=h$n,hubid=0"
+		-device "virtio-net-pci,netdev=h$n,iommu_platform=on,disable-legacy=on,page-per-vq=on,romfile=,mac=52:54:00:12:34:0$n")
+done
+
+start=$(date +%s)
+rc=0
+if [ "$mode" = shell ]; then
+	"${qemu[@]}" || rc=$?
+else
+	# The serial console ends lines with CR LF; the console log gets LF only.
+	timeout -k 10 $((timeout + 120)) "${qemu[@]}" </dev/null 2>&1 |
+		tr -d '\r' | tee "$vm/console.log" || rc=$?
+fi
+elapsed=$(($(date +%s) - start))
+
+fail=0
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "vm: FAIL: the VM did not finish within $((timeout + 120)) s (killed)"
+	fail=1
+elif [ "$rc" != 0 ]; then
+	echo "vm: FAIL: qemu exited with status $rc"
+	fail=1
+fi
+status=$(cat "$results/status" 2>/dev/null || echo missing)
+if [ "$status" = missing ]; then
+	echo "vm: FAIL: the guest reported no status (crash? see $vm/console.log)"
+	fail=1
+elif [ "$status" != 0 ] && [ "$mode" = cmd ]; then
+	echo "vm: FAIL: the command exited with status $status"
+	fail=1
+fi
+if ! "$top/scripts/vm/logcheck.sh" "$results" | sed 's/^/vm: kernel log: /'; then
+	echo "vm: FAIL: the kernel log is not clean"
+	fail=1
+fi
+echo "vm: ${elapsed}s; kernel log: $results/dmesg.txt; output: $results/output.txt"
+exit $fail
