@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: scripts/check.sh [--host | --vm]
+#
+# The whole test run behind "make check": install dependencies, build
+# everything, run every host test (build/hosttests/*), the daemon's fuzz
+# check, and the VM tests (selftests/run_vm.sh in scripts/vm/run.sh). Prints
+# one TAP stream on stdout and, as the last line, "N passed, N failed,
+# N skipped"; exits non-zero on any failure. Each program's own output is
+# kept in build/logs/. --host runs only the host part, --vm only the VM part.
+set -eu -o pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/logs
+host=1 vm=1
+case ${1:-} in
+--host) vm=0 ;;
+--vm) host=0 ;;
+'') ;;
+*) echo "usage: $0 [--host | --vm]" >&2; exit 2 ;;
+esac
+host_timeout=${VUB_HOST_TIMEOUT:-300}
+
+rm -rf "$logs"
+mkdir -p "$logs"
+last=0 passed=0 failed=0 skipped=0
+
+# tap NAME STATUS LOG: fold the TAP results of LOG into the totals.
+tap() {
+	awk -v name="$1" -v rc="$2" -v start="$last" -v counts="$logs/.counts" \
+		-f "$top/scripts/tap.awk" "$3"
+	local p f s
+	read -r last p f s < "$logs/.counts"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# step NAME STATUS [LOG]: one result for a step that is not a TAP program.
+step() {
+	last=$((last + 1))
+	if [ "$2" = 0 ]; then
+		echo "ok $last $1"
+		passed=$((passed + 1))
+	else
+		echo "not ok $last $1${3:+ # see ${3#"$top"/}}"
+		[ -n "${3:-}" ] && tail -n 20 "$3" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
+finish() {
+	echo "1..$last"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ] && exit 0
+	exit 1
+}
+
+echo "TAP version 13"
+echo "# logs: ${logs#"$top"/}/"
+
+rc=0
+"$top/scripts/deps.sh" > "$logs/deps.log" 2>&1 || rc=$?
+step "dependencies (scripts/deps.sh)" $rc "$logs/deps.log"
+[ $rc = 0 ] || finish
+
+rc=0
+make -C "$top" all > "$logs/build.log" 2>&1 || rc=$?
+step "build (make all)" $rc "$logs/build.log"
+[ $rc = 0 ] || finish
+
+if [ $host = 1 ]; then
+	rc=0
+	make -C "$top" build-hosttests > "$logs/build-hosttests.log" 2>&1 || rc=$?
+	step "build host tests" $rc "$logs/build-hosttests.log"
+	found=0
+	for t in "$top"/build/hosttests/*; do
+		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+			continue
+		fi
+		found=1
+		n=${t##*/}
+		echo "# host test $n"
+		rc=0
+		(cd "$top" && timeout -k 10 "$host_timeout" "$t") \
+			> "$logs/hosttest-$n.log" 2>&1 </dev/null || rc=$?
+		[ $rc = 124 ] && echo "not ok 1 $n # timed out after ${host_timeout}s" \
+			>> "$logs/hosttest-$n.log"
+		tap "hosttests/$n" $rc "$logs/hosttest-$n.log"
+	done
+	[ $found = 1 ] || echo "# no host tests in build/hosttests/"
+
+	if [ -f "$top/daemon/Makefile" ] &&
+	   make -C "$top/daemon" -n fuzz-check > /dev/null 2>&1; then
+		echo "# daemon fuzz-check"
+		rc=0
+		make -C "$top/daemon" fuzz-check > "$logs/fuzz-check.log" 2>&1 || rc=$?
+		step "daemon fuzz-check" $rc "$logs/fuzz-check.log"
+	fi
+fi
+
+if [ $vm = 1 ]; then
+	if [ ! -x "$top/selftests/run_vm.sh" ]; then
+		step "VM tests: selftests/run_vm.sh does not exist" 1
+		finish
+	fi
+	echo "# VM tests (scripts/vm/run.sh, console: ${logs#"$top"/}/vm-console.log)"
+	rc=0
+	"$top/scripts/vm/run.sh" > "$logs/vm-console.log" 2>&1 || rc=$?
+	res=$top/build/vm/results
+	status=$(cat "$res/status" 2>/dev/null || echo 255)
+	if [ -f "$res/output.txt" ]; then
+		cp "$res/output.txt" "$logs/vm-output.log"
+	else
+		: > "$logs/vm-output.log"
+	fi
+	[ -f "$res/dmesg.txt" ] && cp "$res/dmesg.txt" "$logs/vm-dmesg.txt"
+	grep '^vm: ' "$logs/vm-console.log" | sed 's/^/# /' || true
+	tap "vm" "$status" "$logs/vm-output.log"
+	rc=0
+	"$top/scripts/vm/logcheck.sh" "$res" > "$logs/vm-logcheck.log" 2>&1 || rc=$?
+	step "kernel log clean" $rc "$logs/vm-logcheck.log"
+fi
+
+finish
