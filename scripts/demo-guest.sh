@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The in-VM part of "make demo" (scripts/demo.sh runs it in the test VM):
+# load the vDPA core, the network simulator and vubridge, create a simulated
+# network device, steer it from vhost_vdpa to vubridge, and show the result.
+set -eu
+
+build=${VUB_BUILD:?run me in the test VM (scripts/demo.sh)}
+root=${VUB_ROOT:?}
+dev=demo-net0
+mac=02:00:00:00:00:01
+
+step() { printf '\n=== %s\n' "$*"; }
+run() { echo "\$ $*"; "$@"; }
+
+if [ ! -f "$root/kmod/vubridge.ko" ]; then
+	echo "demo: $root/kmod/vubridge.ko is missing: run 'make' first" >&2
+	exit 1
+fi
+
+step "load the vDPA core, vhost_vdpa, the simulator and vubridge"
+run modprobe -a vdpa vhost_iotlb vhost_vdpa
+run insmod "$build/sims/vringh.ko"
+run insmod "$build/sims/vdpa_sim.ko"
+run insmod "$build/sims/vdpa_sim_net.ko"
+run insmod "$root/kmod/vubridge.ko"
+run vdpa mgmtdev show
+
+step "create a simulated network device: by default vhost_vdpa takes it"
+run vdpa dev add name "$dev" mgmtdev vdpasim_net mac "$mac"
+sys=/sys/bus/vdpa/devices/$dev
+echo "driver: $(basename "$(readlink "$sys/driver")")"
+
+step "steer it to vubridge: driver_override, unbind, bind"
+run sh -c "echo vubridge > $sys/driver_override"
+if [ -e "$sys/driver" ]; then
+	run sh -c "echo $dev > $sys/driver/unbind"
+fi
+run sh -c "echo $dev > /sys/bus/vdpa/drivers/vubridge/bind"
+echo "driver: $(basename "$(readlink "$sys/driver")")"
+
+step "the device node and the device"
+run ls -l /dev/vubridge/
+run vdpa dev show -jp
+run vdpa dev config show "$dev"
+
+step "delete the device: its node goes away"
+run vdpa dev del "$dev"
+run ls -l /dev/vubridge/
+run rmmod vubridge
