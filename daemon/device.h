@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * device.h - the device interface of vubridged.
+ *
+ * The protocol engine (session.c) drives a device through this ops table,
+ * shaped like crosvm's VhostUserDevice trait, plus the memory-table and
+ * status hooks a vDPA device needs (its memory must be pinned when the
+ * table arrives, and it has a virtio status of its own). vdpa_device.c
+ * bridges to /dev/vubridge/<name>; test_device.c is a software device
+ * for the host tests.
+ *
+ * The memory table passed to a hook is valid during the call only, except
+ * the one start_queue() gets: it stays valid (its contents may change
+ * through later memory hooks) while the queue runs.
+ *
+ * Return values: 0 or a negative errno. The engine never passes a queue
+ * index >= num_queues, a ring size it did not validate, or ring addresses
+ * that do not translate through @mem.
+ */
+#ifndef VUB_DEVICE_H
+#define VUB_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+/* Ring position of one queue (split rings use @avail_idx only). */
+struct vu_queue_state {
+	uint16_t avail_idx;
+	uint16_t avail_wrap;
+	uint16_t used_idx;
+	uint16_t used_wrap;
+};
+
+/* Everything needed to start one queue. The fds are borrowed: the engine
+ * keeps them open until stop_queue() returned. */
+struct vu_queue_cfg {
+	uint32_t size;
+	bool packed;
+	uint64_t desc_gpa;
+	uint64_t avail_gpa;	/* driver area */
+	uint64_t used_gpa;	/* device area */
+	struct vu_queue_state base;
+	int kick_fd;
+	int call_fd;		/* -1: no call notifications */
+	int err_fd;		/* -1: none */
+};
+
+/* A doorbell page the front-end may map (VRING_HOST_NOTIFIER_MSG). */
+struct vu_host_notifier {
+	int fd;			/* borrowed */
+	uint64_t offset;
+	uint64_t size;
+};
+
+struct vu_shmem_region {
+	uint8_t id;
+	uint64_t length;
+};
+
+struct vu_backend_req;
+struct vu_device;
+
+struct vu_device_ops {
+	/* Number of queues the device has (GET_QUEUE_NUM). */
+	uint32_t (*max_queue_num)(struct vu_device *dev);
+	/* Virtio features offered to the front-end (without bit 30). */
+	uint64_t (*features)(struct vu_device *dev);
+	/* Protocol features this device can support. */
+	uint64_t (*protocol_features)(struct vu_device *dev);
+	/* The front-end's acknowledged features (only offered bits). */
+	int (*ack_features)(struct vu_device *dev, uint64_t features);
+	int (*read_config)(struct vu_device *dev, uint32_t offset, void *buf,
+			   uint32_t len);
+	int (*write_config)(struct vu_device *dev, uint32_t offset,
+			    const void *buf, uint32_t len);
+	/* Memory: the whole table replaced, or one region added/removed.
+	 * @mem is the table after the change (for remove: before it). */
+	int (*set_mem_table)(struct vu_device *dev, const struct vu_mem *mem);
+	int (*add_mem_region)(struct vu_device *dev, const struct vu_mem *mem,
+			      const struct vu_mem_region *r);
+	int (*remove_mem_region)(struct vu_device *dev,
+				 const struct vu_mem *mem,
+				 const struct vu_mem_region *r);
+	/* Start a queue (ring configured, kick known, enabled). */
+	int (*start_queue)(struct vu_device *dev, uint32_t idx,
+			   const struct vu_queue_cfg *q,
+			   const struct vu_mem *mem);
+	/* Stop a started queue and return where it stopped. */
+	int (*stop_queue)(struct vu_device *dev, uint32_t idx,
+			  struct vu_queue_state *state);
+	/* Virtio status from the front-end (STATUS protocol feature) or
+	 * synthesized by the engine (DRIVER_OK once all enabled rings run). */
+	int (*set_status)(struct vu_device *dev, uint8_t status);
+	uint8_t (*get_status)(struct vu_device *dev);
+	/* Back to the initial state: queues stopped, memory dropped. */
+	void (*reset)(struct vu_device *dev);
+	/* No queue is running: no DMA, no interrupts, state readable. */
+	int (*enter_suspended_state)(struct vu_device *dev);
+	/* Device-specific state bytes for a snapshot, and their restore. */
+	int (*snapshot)(struct vu_device *dev, void *buf, size_t cap,
+			size_t *len);
+	int (*restore)(struct vu_device *dev, const void *buf, size_t len);
+	/* Shared memory region (none for net/blk: -ENOENT). */
+	int (*get_shared_memory_region)(struct vu_device *dev,
+					struct vu_shmem_region *r);
+	/* The back-end request channel, or NULL when it goes away. */
+	void (*set_backend_req_connection)(struct vu_device *dev,
+					   struct vu_backend_req *req);
+	/* Doorbell page of a queue, -ENOENT if it has none. Optional. */
+	int (*get_host_notifier)(struct vu_device *dev, uint32_t idx,
+				 struct vu_host_notifier *hn);
+	/* An fd that becomes readable when the config space changed, or -1;
+	 * config_event_ack() consumes the event. Optional. */
+	int (*config_event_fd)(struct vu_device *dev);
+	void (*config_event_ack)(struct vu_device *dev);
+	/* Net: MTU from NET_SET_MTU; RARP after migration. Optional. */
+	int (*set_mtu)(struct vu_device *dev, uint16_t mtu);
+	int (*send_rarp)(struct vu_device *dev, const uint8_t mac[6]);
+	/* Release everything (the device file included). */
+	void (*destroy)(struct vu_device *dev);
+};
+
+struct vu_device {
+	const struct vu_device_ops *ops;
+	char name[64];		/* for logs: the vDPA device name */
+	uint32_t device_id;	/* virtio device id */
+	uint32_t num_queues;
+	uint32_t config_size;
+	uint32_t max_queue_size;
+	uint32_t min_queue_size;
+	bool gone;		/* the device disappeared (ENODEV) */
+};
+
+#endif /* VUB_DEVICE_H */

@@ -1,0 +1,1114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * session.c - the vhost-user protocol engine: owner, features, protocol
+ * features, memory table, vrings, status, back-end request channel.
+ *
+ * Every handler here runs after msg_table.c checked the framing facts of
+ * its message (size range, fd count, gating); it still treats every value
+ * inside the payload as hostile. See the security model in msg_table.c.
+ *
+ * Ring life cycle (the spec's "Ring states"): a ring starts once it has a
+ * size, addresses, a kick eventfd, is enabled (immediately when the front-end
+ * did not negotiate VHOST_USER_F_PROTOCOL_FEATURES), the memory table and
+ * features are known; the device's start_queue() then gets it in one call.
+ * GET_VRING_BASE and SET_VRING_ENABLE 0 stop it through stop_queue(), whose
+ * returned position becomes the base a later start resumes from. When no
+ * ring runs, the device enters its suspended state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "log.h"
+#include "session_priv.h"
+#include "state.h"
+
+#define NAME(s)	((s)->dev->name)
+
+static bool is_eventfd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)	/* no /proc: the device will check it */
+		return fcntl(fd, F_GETFD) >= 0;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:[eventfd]");
+}
+
+static bool is_stream_socket(int fd)
+{
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return false;
+	len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return false;
+	return domain == AF_UNIX && type == SOCK_STREAM;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static struct vu_vring *ring_at(struct vu_session *s, uint32_t idx)
+{
+	if (idx >= s->nvrings) {
+		vu_violation(s, "queue index %u out of range (device has %u queues)",
+			     idx, s->nvrings);
+		return NULL;
+	}
+	return &s->vrings[idx];
+}
+
+static void ring_clear(struct vu_vring *r)
+{
+	close_fd(&r->kick_fd);
+	close_fd(&r->call_fd);
+	close_fd(&r->err_fd);
+	memset(r, 0, sizeof(*r));
+	r->kick_fd = r->call_fd = r->err_fd = -1;
+}
+
+static bool any_ring_started(const struct vu_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nvrings; i++)
+		if (s->vrings[i].started)
+			return true;
+	return false;
+}
+
+static uint32_t encode_base(const struct vu_vring *r)
+{
+	const struct vu_queue_state *b = &r->base;
+
+	if (!r->packed)
+		return b->avail_idx;
+	return (uint32_t)(b->avail_idx & 0x7fff) |
+	       (uint32_t)(b->avail_wrap & 1) << 15 |
+	       (uint32_t)(b->used_idx & 0x7fff) << 16 |
+	       (uint32_t)(b->used_wrap & 1) << 31;
+}
+
+/* Called whenever a ring stopped: suspend the device if none runs. */
+static void after_stop(struct vu_session *s)
+{
+	int ret;
+
+	if (any_ring_started(s))
+		return;
+	s->synth_driver_ok = false;
+	ret = s->ops->enter_suspended_state(s->dev);
+	if (ret < 0)
+		log_warn(NAME(s), "entering the suspended state failed: %s",
+			 strerror(-ret));
+}
+
+/* Stop a started ring; its position becomes the base of the next start. */
+static int ring_stop(struct vu_session *s, uint32_t idx)
+{
+	struct vu_vring *r = &s->vrings[idx];
+	struct vu_queue_state st;
+	int ret;
+
+	if (!r->started)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	ret = s->ops->stop_queue(s->dev, idx, &st);
+	r->started = false;
+	if (ret < 0) {
+		log_err(NAME(s), "stopping queue %u failed: %s", idx,
+			strerror(-ret));
+		return ret;
+	}
+	r->base = st;
+	log_debug(NAME(s), "queue %u stopped at avail %u", idx, st.avail_idx);
+	return 0;
+}
+
+static void send_config_change(struct vu_session *s)
+{
+	int ret;
+
+	if (s->breq.fd < 0 || !vu_has_pf(s, VU_PF_CONFIG))
+		return;
+	ret = vu_sock_send_msg(s->breq.fd, VU_BACKEND_CONFIG_CHANGE_MSG,
+			       VU_VERSION, NULL, 0, NULL, 0);
+	if (ret == -EAGAIN) {
+		log_warn(NAME(s), "back-end channel full: config change not delivered");
+	} else if (ret < 0) {
+		log_warn(NAME(s), "back-end channel broken (%s): closing it",
+			 strerror(-ret));
+		s->ops->set_backend_req_connection(s->dev, NULL);
+		close_fd(&s->breq.fd);
+	} else {
+		log_info(NAME(s), "config change sent to the front-end");
+	}
+}
+
+static void send_host_notifier(struct vu_session *s, uint32_t idx)
+{
+	struct vu_vring *r = &s->vrings[idx];
+	struct vu_host_notifier hn;
+	struct vu_vring_area area;
+	int ret;
+
+	if (r->notifier_sent || s->breq.fd < 0 ||
+	    !vu_has_pf(s, VU_PF_HOST_NOTIFIER) ||
+	    !vu_has_pf(s, VU_PF_BACKEND_SEND_FD) ||
+	    !s->ops->get_host_notifier)
+		return;
+	if (s->ops->get_host_notifier(s->dev, idx, &hn) < 0)
+		return;
+	area.u64 = idx;
+	area.size = hn.size;
+	area.offset = hn.offset;
+	ret = vu_sock_send_msg(s->breq.fd, VU_BACKEND_VRING_HOST_NOTIFIER_MSG,
+			       VU_VERSION, &area, sizeof(area), &hn.fd, 1);
+	if (ret < 0) {
+		log_warn(NAME(s), "queue %u: host notifier not sent: %s", idx,
+			 strerror(-ret));
+		return;
+	}
+	r->notifier_sent = true;
+	log_info(NAME(s), "queue %u: doorbell page (offset 0x%llx) handed to the front-end",
+		 idx, (unsigned long long)hn.offset);
+}
+
+/* Without the STATUS protocol feature nobody sends DRIVER_OK: the engine
+ * sets it once every enabled, configured ring runs. */
+static int maybe_driver_ok(struct vu_session *s)
+{
+	uint32_t i;
+	int ret;
+
+	if (vu_has_pf(s, VU_PF_STATUS) || s->synth_driver_ok)
+		return 0;
+	for (i = 0; i < s->nvrings; i++) {
+		const struct vu_vring *r = &s->vrings[i];
+
+		if (r->enabled && r->addr_set && !r->started)
+			return 0;
+	}
+	ret = s->ops->set_status(s->dev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				 VIRTIO_CONFIG_S_DRIVER |
+				 VIRTIO_CONFIG_S_FEATURES_OK |
+				 VIRTIO_CONFIG_S_DRIVER_OK);
+	if (ret < 0)
+		return ret;
+	s->synth_driver_ok = true;
+	log_debug(NAME(s), "all enabled queues run: DRIVER_OK");
+	return 0;
+}
+
+static int maybe_start(struct vu_session *s, uint32_t idx)
+{
+	struct vu_vring *r = &s->vrings[idx];
+	struct vu_queue_cfg cfg;
+	int ret;
+
+	if (r->started || !r->enabled || !r->num_set || !r->addr_set ||
+	    r->kick_fd < 0 || !s->mem_set || !s->features_set)
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = r->num;
+	cfg.packed = r->packed;
+	cfg.desc_gpa = r->desc_gpa;
+	cfg.avail_gpa = r->avail_gpa;
+	cfg.used_gpa = r->used_gpa;
+	cfg.base = r->base;
+	cfg.kick_fd = r->kick_fd;
+	cfg.call_fd = r->call_fd;
+	cfg.err_fd = r->err_fd;
+	ret = s->ops->start_queue(s->dev, idx, &cfg, &s->mem);
+	if (ret < 0) {
+		log_err(NAME(s), "starting queue %u failed: %s", idx,
+			strerror(-ret));
+		return ret;
+	}
+	r->started = true;
+	log_debug(NAME(s), "queue %u started: size %u avail %u", idx, r->num,
+		  r->base.avail_idx);
+	send_host_notifier(s, idx);
+	return maybe_driver_ok(s);
+}
+
+static int start_all(struct vu_session *s)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < s->nvrings; i++) {
+		ret = maybe_start(s, i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void on_config_event(void *arg, int fd, uint32_t events)
+{
+	struct vu_session *s = arg;
+
+	(void)fd;
+	(void)events;
+	if (s->ops->config_event_ack)
+		s->ops->config_event_ack(s->dev);
+	send_config_change(s);
+}
+
+static void update_config_watch(struct vu_session *s)
+{
+	int fd = -1;
+
+	if (s->breq.fd >= 0 && vu_has_pf(s, VU_PF_CONFIG) &&
+	    s->ops->config_event_fd)
+		fd = s->ops->config_event_fd(s->dev);
+	if (fd == s->config_fd)
+		return;
+	if (s->config_fd >= 0)
+		s->loop->unwatch(s->loop, s->config_fd);
+	s->config_fd = -1;
+	if (fd >= 0 && s->loop->watch(s->loop, fd, VU_EV_IN, on_config_event,
+				      s) == 0)
+		s->config_fd = fd;
+}
+
+/* Back to the state of a new connection, ownership and protocol features
+ * kept: RESET_DEVICE, RESET_OWNER, and the end of the session. */
+static void session_reset(struct vu_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nvrings; i++)
+		ring_stop(s, i);
+	vu_xfer_abort(s);
+	s->ops->reset(s->dev);
+	for (i = 0; i < s->nvrings; i++)
+		ring_clear(&s->vrings[i]);
+	vu_mem_clear(&s->mem);
+	s->mem_set = false;
+	s->features_set = false;
+	s->features = 0;
+	s->status = 0;
+	s->synth_driver_ok = false;
+	s->ops->enter_suspended_state(s->dev);
+}
+
+/* ---- handlers, in request order ---- */
+
+int vu_h_get_features(struct vu_session *s, struct vu_msg *m,
+		      struct vu_reply *r)
+{
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = s->ops->features(s->dev) | 1ull << VU_F_PROTOCOL_FEATURES;
+	return 0;
+}
+
+int vu_h_set_features(struct vu_session *s, struct vu_msg *m,
+		      struct vu_reply *r)
+{
+	uint64_t offered = s->ops->features(s->dev) |
+			   1ull << VU_F_PROTOCOL_FEATURES;
+	uint64_t f = m->p.u64;
+	uint32_t i;
+	int ret;
+
+	(void)r;
+	if (f & ~offered)
+		return vu_violation(s, "features 0x%llx were not offered (offered 0x%llx)",
+				    (unsigned long long)(f & ~offered),
+				    (unsigned long long)offered);
+	if (s->features_set && f == s->features)
+		return start_all(s);
+	if (any_ring_started(s))
+		return vu_violation(s, "features changed from 0x%llx to 0x%llx while queues run",
+				    (unsigned long long)s->features,
+				    (unsigned long long)f);
+	ret = s->ops->ack_features(s->dev, f & ~(1ull << VU_F_PROTOCOL_FEATURES));
+	if (ret < 0)
+		return ret;
+	s->features = f;
+	s->features_set = true;
+	if (!(f & (1ull << VU_F_PROTOCOL_FEATURES)))
+		for (i = 0; i < s->nvrings; i++)
+			s->vrings[i].enabled = true;
+	return start_all(s);
+}
+
+int vu_h_set_owner(struct vu_session *s, struct vu_msg *m, struct vu_reply *r)
+{
+	(void)m;
+	(void)r;
+	if (s->owner)
+		return vu_violation(s, "the session already has an owner");
+	s->owner = true;
+	return 0;
+}
+
+int vu_h_reset_owner(struct vu_session *s, struct vu_msg *m,
+		     struct vu_reply *r)
+{
+	(void)m;
+	(void)r;
+	session_reset(s);
+	return 0;
+}
+
+/* The started rings must keep their memory in a new table. */
+static int rings_covered(struct vu_session *s, const struct vu_mem *mem)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nvrings; i++) {
+		const struct vu_vring *r = &s->vrings[i];
+
+		if (r->started &&
+		    (!vu_mem_gpa_to_ptr(mem, r->desc_gpa, 1) ||
+		     !vu_mem_gpa_to_ptr(mem, r->avail_gpa, 1) ||
+		     !vu_mem_gpa_to_ptr(mem, r->used_gpa, 1))) {
+			log_warn(NAME(s), "%s: queue %u runs in memory the new table drops",
+				 s->cur, i);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+int vu_h_set_mem_table(struct vu_session *s, struct vu_msg *m,
+		       struct vu_reply *r)
+{
+	uint32_t n = m->p.mem.nregions, i;
+	char why[160];
+	struct vu_mem *nm;
+	int ret;
+
+	(void)r;
+	if (n > VU_MEM_TABLE_REGIONS)
+		return vu_violation(s, "%u regions, at most %u", n,
+				    VU_MEM_TABLE_REGIONS);
+	if (m->hdr.size != VU_MEM_TABLE_HDR + n * sizeof(struct vu_region))
+		return vu_violation(s, "payload size %u does not match %u regions",
+				    m->hdr.size, n);
+	if (m->nfds != n)
+		return vu_violation(s, "%u regions but %u fds", n, m->nfds);
+	nm = malloc(sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	vu_mem_init(nm);
+	for (i = 0; i < n; i++) {
+		const struct vu_region *reg = &m->p.mem.regions[i];
+
+		ret = vu_mem_check_region(nm, reg, why, sizeof(why));
+		if (!ret)
+			ret = vu_mem_map(&nm->regions[nm->nregions], reg,
+					 m->fds[i], why, sizeof(why));
+		if (ret) {
+			vu_mem_clear(nm);
+			free(nm);
+			return vu_violation(s, "region %u: %s", i, why);
+		}
+		m->fds[i] = -1;
+		nm->nregions++;
+	}
+	ret = rings_covered(s, nm);
+	if (!ret)
+		ret = s->ops->set_mem_table(s->dev, nm);
+	if (ret < 0) {
+		vu_mem_clear(nm);
+		free(nm);
+		return ret;
+	}
+	vu_mem_clear(&s->mem);
+	s->mem = *nm;
+	free(nm);
+	s->mem_set = true;
+	log_debug(NAME(s), "memory table: %u regions", n);
+	return start_all(s);
+}
+
+static int check_ring_size(struct vu_session *s, uint32_t idx, uint32_t num)
+{
+	uint32_t max = s->dev->max_queue_size ? s->dev->max_queue_size :
+		       VU_MAX_RING_SIZE;
+
+	if (max > VU_MAX_RING_SIZE)
+		max = VU_MAX_RING_SIZE;
+	if (!num)
+		return vu_violation(s, "queue %u: ring size 0", idx);
+	if (num & (num - 1))
+		return vu_violation(s, "queue %u: ring size %u is not a power of two",
+				    idx, num);
+	if (num > max)
+		return vu_violation(s, "queue %u: ring size %u is larger than the device's maximum %u",
+				    idx, num, max);
+	if (num < s->dev->min_queue_size)
+		return vu_violation(s, "queue %u: ring size %u is smaller than the device's minimum %u",
+				    idx, num, s->dev->min_queue_size);
+	return 0;
+}
+
+int vu_h_set_vring_num(struct vu_session *s, struct vu_msg *m,
+		       struct vu_reply *r)
+{
+	struct vu_vring *ring = ring_at(s, m->p.state.index);
+
+	(void)r;
+	if (!ring)
+		return -EPROTO;
+	if (ring->started)
+		return vu_violation(s, "queue %u: size changed while it runs",
+				    m->p.state.index);
+	if (check_ring_size(s, m->p.state.index, m->p.state.num))
+		return -EPROTO;
+	ring->num = m->p.state.num;
+	ring->num_set = true;
+	return 0;
+}
+
+static int translate(struct vu_session *s, uint32_t idx, const char *what,
+		     uint64_t va, uint64_t len, uint64_t align, uint64_t *gpa)
+{
+	if (va & (align - 1))
+		return vu_violation(s, "queue %u: %s address 0x%llx is not %llu-byte aligned",
+				    idx, what, (unsigned long long)va,
+				    (unsigned long long)align);
+	if (vu_mem_va_to_gpa(&s->mem, va, len, gpa))
+		return vu_violation(s, "queue %u: %s at 0x%llx (%llu bytes) is outside every memory region",
+				    idx, what, (unsigned long long)va,
+				    (unsigned long long)len);
+	return 0;
+}
+
+int vu_h_set_vring_addr(struct vu_session *s, struct vu_msg *m,
+			struct vu_reply *r)
+{
+	const struct vu_vring_addr *a = &m->p.addr;
+	struct vu_vring *ring = ring_at(s, a->index);
+	uint64_t dlen, alen, ulen, d, av, u;
+	bool packed;
+
+	(void)r;
+	if (!ring)
+		return -EPROTO;
+	if (ring->started)
+		return vu_violation(s, "queue %u: addresses changed while it runs",
+				    a->index);
+	if (a->flags & VU_VRING_F_LOG)
+		return vu_violation(s, "queue %u: logging flag set, dirty logging is not offered",
+				    a->index);
+	if (a->flags)
+		return vu_violation(s, "queue %u: unknown flags 0x%x", a->index,
+				    a->flags);
+	if (!s->mem_set)
+		return vu_violation(s, "queue %u: sent before SET_MEM_TABLE",
+				    a->index);
+	if (!ring->num_set)
+		return vu_violation(s, "queue %u: sent before SET_VRING_NUM",
+				    a->index);
+	packed = vu_has_feature(s, VIRTIO_F_RING_PACKED);
+	dlen = 16ull * ring->num;
+	alen = packed ? 4 : 6 + 2ull * ring->num;
+	ulen = packed ? 4 : 6 + 8ull * ring->num;
+	if (translate(s, a->index, "descriptor table", a->desc, dlen, 16, &d) ||
+	    translate(s, a->index, packed ? "driver area" : "available ring",
+		      a->avail, alen, packed ? 4 : 2, &av) ||
+	    translate(s, a->index, packed ? "device area" : "used ring",
+		      a->used, ulen, 4, &u))
+		return -EPROTO;
+	ring->desc_gpa = d;
+	ring->avail_gpa = av;
+	ring->used_gpa = u;
+	ring->packed = packed;
+	ring->addr_set = true;
+	return 0;
+}
+
+int vu_h_set_vring_base(struct vu_session *s, struct vu_msg *m,
+			struct vu_reply *r)
+{
+	struct vu_vring *ring = ring_at(s, m->p.state.index);
+	uint32_t num = m->p.state.num;
+
+	(void)r;
+	if (!ring)
+		return -EPROTO;
+	if (ring->started)
+		return vu_violation(s, "queue %u: base changed while it runs",
+				    m->p.state.index);
+	memset(&ring->base, 0, sizeof(ring->base));
+	if (vu_has_feature(s, VIRTIO_F_RING_PACKED)) {
+		ring->base.avail_idx = num & 0x7fff;
+		ring->base.avail_wrap = (num >> 15) & 1;
+		ring->base.used_idx = (num >> 16) & 0x7fff;
+		ring->base.used_wrap = (num >> 31) & 1;
+	} else {
+		if (num > 0xffff)
+			return vu_violation(s, "queue %u: base %u is not a 16-bit ring index",
+					    m->p.state.index, num);
+		ring->base.avail_idx = (uint16_t)num;
+	}
+	return 0;
+}
+
+int vu_h_get_vring_base(struct vu_session *s, struct vu_msg *m,
+			struct vu_reply *r)
+{
+	uint32_t idx = m->p.state.index;
+	struct vu_vring *ring = ring_at(s, idx);
+	int ret;
+
+	if (!ring)
+		return -EPROTO;
+	ret = ring_stop(s, idx);
+	if (ret < 0)
+		return vu_violation(s, "queue %u: the device did not stop: %s",
+				    idx, strerror(-ret));
+	close_fd(&ring->kick_fd);
+	close_fd(&ring->call_fd);
+	close_fd(&ring->err_fd);
+	ring->notifier_sent = false;
+	r->set = true;
+	r->len = sizeof(r->p.state);
+	r->p.state.index = idx;
+	r->p.state.num = encode_base(ring);
+	after_stop(s);
+	return 0;
+}
+
+int vu_h_set_vring_fd(struct vu_session *s, struct vu_msg *m,
+		      struct vu_reply *r)
+{
+	static const char *const what[] = { "kick", "call", "error" };
+	uint32_t type = m->hdr.request - VU_SET_VRING_KICK;
+	uint64_t v = m->p.u64;
+	uint32_t idx = v & VU_VRING_IDX_MASK;
+	bool nofd = v & VU_VRING_NOFD;
+	struct vu_vring *ring;
+	bool was_started;
+	int fd, *slot, ret;
+
+	(void)r;
+	if (v & ~(VU_VRING_IDX_MASK | VU_VRING_NOFD))
+		return vu_violation(s, "reserved bits set in 0x%llx",
+				    (unsigned long long)v);
+	ring = ring_at(s, idx);
+	if (!ring)
+		return -EPROTO;
+	if (nofd && m->nfds)
+		return vu_violation(s, "queue %u: invalid-fd flag set but an fd was passed",
+				    idx);
+	if (!nofd && !m->nfds)
+		return vu_violation(s, "queue %u: no fd and no invalid-fd flag",
+				    idx);
+	if (nofd && type == 0)
+		return vu_violation(s, "queue %u: polling mode (no kick fd) is not supported",
+				    idx);
+	fd = nofd ? -1 : m->fds[0];
+	if (fd >= 0 && !is_eventfd(fd))
+		return vu_violation(s, "queue %u: the %s fd is not an eventfd",
+				    idx, what[type]);
+	was_started = ring->started;
+	if (was_started) {
+		/* A new fd for a running queue: the device takes fds only
+		 * when a queue starts, so restart it where it is. */
+		ret = ring_stop(s, idx);
+		if (ret < 0)
+			return ret;
+	}
+	if (fd >= 0)
+		m->fds[0] = -1;
+	slot = type == 0 ? &ring->kick_fd : type == 1 ? &ring->call_fd :
+	       &ring->err_fd;
+	close_fd(slot);
+	*slot = fd;
+	if (type == 0)
+		ring->notifier_sent = false;
+	return maybe_start(s, idx);
+}
+
+int vu_h_get_protocol_features(struct vu_session *s, struct vu_msg *m,
+			       struct vu_reply *r)
+{
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = s->offered_pf;
+	return 0;
+}
+
+int vu_h_set_protocol_features(struct vu_session *s, struct vu_msg *m,
+			       struct vu_reply *r)
+{
+	uint64_t f = m->p.u64;
+
+	(void)r;
+	if (f & ~s->offered_pf)
+		return vu_violation(s, "protocol features 0x%llx were not offered (offered 0x%llx)",
+				    (unsigned long long)(f & ~s->offered_pf),
+				    (unsigned long long)s->offered_pf);
+	s->pf = f;
+	update_config_watch(s);
+	return 0;
+}
+
+int vu_h_get_queue_num(struct vu_session *s, struct vu_msg *m,
+		       struct vu_reply *r)
+{
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = s->ops->max_queue_num(s->dev);
+	return 0;
+}
+
+int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
+			  struct vu_reply *r)
+{
+	uint32_t idx = m->p.state.index, on = m->p.state.num;
+	struct vu_vring *ring = ring_at(s, idx);
+	int ret;
+
+	(void)r;
+	if (!ring)
+		return -EPROTO;
+	if (on > 1)
+		return vu_violation(s, "queue %u: enable value %u is not 0 or 1",
+				    idx, on);
+	ring->enabled = on;
+	if (on)
+		return maybe_start(s, idx);
+	ret = ring_stop(s, idx);
+	after_stop(s);
+	return ret;
+}
+
+int vu_h_send_rarp(struct vu_session *s, struct vu_msg *m, struct vu_reply *r)
+{
+	(void)r;
+	if (!s->ops->send_rarp)
+		return -EOPNOTSUPP;
+	return s->ops->send_rarp(s->dev, m->p.bytes);
+}
+
+int vu_h_net_set_mtu(struct vu_session *s, struct vu_msg *m,
+		     struct vu_reply *r)
+{
+	uint64_t mtu = m->p.u64;
+
+	(void)r;
+	if (mtu < 68 || mtu > 65535)
+		return vu_violation(s, "MTU %llu out of range 68..65535",
+				    (unsigned long long)mtu);
+	if (!vu_has_feature(s, VIRTIO_NET_F_MTU))
+		return vu_violation(s, "VIRTIO_NET_F_MTU was not negotiated");
+	if (!s->ops->set_mtu)
+		return -EOPNOTSUPP;
+	return s->ops->set_mtu(s->dev, (uint16_t)mtu);
+}
+
+int vu_h_set_backend_req_fd(struct vu_session *s, struct vu_msg *m,
+			    struct vu_reply *r)
+{
+	(void)r;
+	if (!is_stream_socket(m->fds[0]))
+		return vu_violation(s, "the back-end request fd is not a unix stream socket");
+	if (s->breq.fd >= 0) {
+		s->ops->set_backend_req_connection(s->dev, NULL);
+		close_fd(&s->breq.fd);
+	}
+	s->breq.fd = m->fds[0];
+	m->fds[0] = -1;
+	s->ops->set_backend_req_connection(s->dev, &s->breq);
+	update_config_watch(s);
+	return 0;
+}
+
+int vu_h_get_config(struct vu_session *s, struct vu_msg *m,
+		    struct vu_reply *r)
+{
+	const struct vu_config *c = &m->p.config;
+	uint32_t avail;
+	int ret;
+
+	if (c->size > VU_MAX_CONFIG_SIZE)
+		return vu_violation(s, "config size %u, at most %u", c->size,
+				    VU_MAX_CONFIG_SIZE);
+	if (m->hdr.size != VU_CONFIG_HDR + c->size)
+		return vu_violation(s, "payload size %u does not match config size %u",
+				    m->hdr.size, c->size);
+	r->set = true;
+	r->p.config.offset = c->offset;
+	r->p.config.size = c->size;
+	r->p.config.flags = c->flags;
+	r->len = 0;	/* an empty reply tells the front-end it failed */
+	if (!c->size || c->offset >= s->dev->config_size) {
+		log_warn(NAME(s), "GET_CONFIG: offset %u size %u outside the %u-byte config space",
+			 c->offset, c->size, s->dev->config_size);
+		return 0;
+	}
+	/* Bytes past the device's config space read as zero, as on PCI. */
+	avail = s->dev->config_size - c->offset;
+	if (avail > c->size)
+		avail = c->size;
+	memset(r->p.config.data, 0, c->size);
+	ret = s->ops->read_config(s->dev, c->offset, r->p.config.data, avail);
+	if (ret < 0) {
+		log_warn(NAME(s), "GET_CONFIG: reading the device failed: %s",
+			 strerror(-ret));
+		return 0;
+	}
+	r->len = VU_CONFIG_HDR + c->size;
+	return 0;
+}
+
+int vu_h_set_config(struct vu_session *s, struct vu_msg *m,
+		    struct vu_reply *r)
+{
+	const struct vu_config *c = &m->p.config;
+
+	(void)r;
+	if (c->size > VU_MAX_CONFIG_SIZE)
+		return vu_violation(s, "config size %u, at most %u", c->size,
+				    VU_MAX_CONFIG_SIZE);
+	if (m->hdr.size != VU_CONFIG_HDR + c->size)
+		return vu_violation(s, "payload size %u does not match config size %u",
+				    m->hdr.size, c->size);
+	if (c->flags != VU_CONFIG_F_WRITABLE && c->flags != VU_CONFIG_F_MIGRATION)
+		return vu_violation(s, "unknown config flags %u", c->flags);
+	if (!c->size || c->offset > s->dev->config_size ||
+	    c->size > s->dev->config_size - c->offset) {
+		log_warn(NAME(s), "SET_CONFIG: offset %u size %u outside the %u-byte config space",
+			 c->offset, c->size, s->dev->config_size);
+		return -EINVAL;
+	}
+	return s->ops->write_config(s->dev, c->offset, c->data, c->size);
+}
+
+int vu_h_reset_device(struct vu_session *s, struct vu_msg *m,
+		      struct vu_reply *r)
+{
+	(void)m;
+	(void)r;
+	session_reset(s);
+	return 0;
+}
+
+int vu_h_get_max_mem_slots(struct vu_session *s, struct vu_msg *m,
+			   struct vu_reply *r)
+{
+	(void)s;
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = VU_MAX_MEM_SLOTS;
+	return 0;
+}
+
+int vu_h_add_mem_reg(struct vu_session *s, struct vu_msg *m,
+		     struct vu_reply *r)
+{
+	const struct vu_region *reg = &m->p.reg.region;
+	struct vu_mem_region *slot;
+	char why[160];
+	int ret;
+
+	(void)r;
+	if (s->mem.nregions >= VU_MAX_MEM_SLOTS)
+		return vu_violation(s, "all %u memory slots are in use",
+				    VU_MAX_MEM_SLOTS);
+	ret = vu_mem_check_region(&s->mem, reg, why, sizeof(why));
+	if (ret)
+		return vu_violation(s, "%s", why);
+	slot = &s->mem.regions[s->mem.nregions];
+	ret = vu_mem_map(slot, reg, m->fds[0], why, sizeof(why));
+	if (ret)
+		return vu_violation(s, "%s", why);
+	m->fds[0] = -1;
+	s->mem.nregions++;
+	ret = s->ops->add_mem_region(s->dev, &s->mem, slot);
+	if (ret < 0) {
+		vu_mem_unmap(slot);
+		s->mem.nregions--;
+		return ret;
+	}
+	s->mem_set = true;
+	return start_all(s);
+}
+
+int vu_h_rem_mem_reg(struct vu_session *s, struct vu_msg *m,
+		     struct vu_reply *r)
+{
+	const struct vu_region *reg = &m->p.reg.region;
+	struct vu_mem *rest;
+	int i, ret;
+
+	(void)r;
+	i = vu_mem_find(&s->mem, reg);
+	if (i < 0)
+		return vu_violation(s, "no region gpa 0x%llx size 0x%llx at 0x%llx",
+				    (unsigned long long)reg->gpa,
+				    (unsigned long long)reg->size,
+				    (unsigned long long)reg->uaddr);
+	rest = malloc(sizeof(*rest));
+	if (!rest)
+		return -ENOMEM;
+	*rest = s->mem;
+	vu_mem_remove_at(rest, (unsigned int)i);
+	ret = rings_covered(s, rest);
+	free(rest);
+	if (ret < 0)
+		return ret;
+	ret = s->ops->remove_mem_region(s->dev, &s->mem, &s->mem.regions[i]);
+	if (ret < 0)
+		return ret;
+	vu_mem_unmap(&s->mem.regions[i]);
+	vu_mem_remove_at(&s->mem, (unsigned int)i);
+	return 0;
+}
+
+int vu_h_set_status(struct vu_session *s, struct vu_msg *m,
+		    struct vu_reply *r)
+{
+	uint64_t v = m->p.u64;
+	uint32_t i;
+	int ret;
+
+	(void)r;
+	if (v > 0xff)
+		return vu_violation(s, "status 0x%llx is not a virtio status byte",
+				    (unsigned long long)v);
+	if (v == 0) {
+		for (i = 0; i < s->nvrings; i++)
+			ring_stop(s, i);
+		ret = s->ops->set_status(s->dev, 0);
+		s->status = 0;
+		after_stop(s);
+		return ret;
+	}
+	ret = s->ops->set_status(s->dev, (uint8_t)v);
+	if (ret < 0)
+		return ret;
+	s->status = (uint8_t)v;
+	return 0;
+}
+
+int vu_h_get_status(struct vu_session *s, struct vu_msg *m,
+		    struct vu_reply *r)
+{
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = s->ops->get_status(s->dev);
+	return 0;
+}
+
+int vu_h_set_device_state_fd(struct vu_session *s, struct vu_msg *m,
+			     struct vu_reply *r)
+{
+	const struct vu_state_xfer *x = &m->p.xfer;
+	int ret;
+
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = 1 | VU_STATE_REPLY_NOFD;
+	if (x->direction != VU_STATE_DIR_SAVE &&
+	    x->direction != VU_STATE_DIR_LOAD)
+		return vu_violation(s, "unknown transfer direction %u",
+				    x->direction);
+	if (x->phase != VU_STATE_PHASE_STOPPED)
+		return vu_violation(s, "unknown migration phase %u", x->phase);
+	if (any_ring_started(s)) {
+		log_warn(NAME(s), "SET_DEVICE_STATE_FD: queues still run; the device must be suspended");
+		return 0;
+	}
+	ret = vu_xfer_start(s, x->direction, m->fds[0]);
+	if (ret < 0) {
+		log_warn(NAME(s), "SET_DEVICE_STATE_FD: %s", strerror(-ret));
+		return 0;
+	}
+	m->fds[0] = -1;
+	r->p.u64 = VU_STATE_REPLY_NOFD;
+	return 0;
+}
+
+int vu_h_check_device_state(struct vu_session *s, struct vu_msg *m,
+			    struct vu_reply *r)
+{
+	char why[160];
+
+	(void)m;
+	r->set = true;
+	r->len = sizeof(r->p.u64);
+	r->p.u64 = 1;
+	if (vu_xfer_finish(s, why, sizeof(why)) < 0)
+		return vu_violation(s, "device state rejected: %s", why);
+	r->p.u64 = 0;
+	return 0;
+}
+
+/* Restore: the positions of a snapshot become the rings' bases. */
+void vu_session_restore_queue(struct vu_session *s, uint32_t idx,
+			      const struct vu_queue_state *st)
+{
+	if (idx < s->nvrings && !s->vrings[idx].started)
+		s->vrings[idx].base = *st;
+}
+
+/* ---- connection ---- */
+
+static void session_end(struct vu_session *s)
+{
+	if (s->ended)
+		return;
+	s->ended = true;
+	s->loop->unwatch(s->loop, s->conn.fd);
+	s->out_watched = false;
+	if (s->end)
+		s->end(s, s->end_arg);
+}
+
+void vu_session_on_socket(void *arg, int fd, uint32_t events)
+{
+	struct vu_session *s = arg;
+	char why[200];
+	int budget = 64, ret;
+
+	(void)fd;
+	if (s->ended)
+		return;
+	if (events & VU_EV_OUT) {
+		ret = vu_conn_flush(&s->conn);
+		if (ret < 0) {
+			log_info(NAME(s), "front-end gone while sending: %s",
+				 strerror(-ret));
+			session_end(s);
+			return;
+		}
+	}
+	while (budget-- > 0 && (events & (VU_EV_IN | VU_EV_HUP | VU_EV_ERR))) {
+		ret = vu_conn_recv(&s->conn, why, sizeof(why));
+		if (ret == VU_RECV_AGAIN)
+			break;
+		if (ret == VU_RECV_EOF) {
+			log_info(NAME(s), "front-end disconnected");
+			session_end(s);
+			return;
+		}
+		if (ret == VU_RECV_ERROR) {
+			s->cur = NULL;
+			vu_violation(s, "%s", why);
+			session_end(s);
+			return;
+		}
+		ret = vu_dispatch(s, &s->conn.msg);
+		vu_conn_msg_done(&s->conn);
+		if (ret < 0) {
+			vu_conn_flush(&s->conn);	/* last words */
+			session_end(s);
+			return;
+		}
+	}
+	if (vu_conn_pending(&s->conn) != s->out_watched) {
+		s->out_watched = vu_conn_pending(&s->conn);
+		s->loop->update(s->loop, s->conn.fd, VU_EV_IN |
+				(s->out_watched ? VU_EV_OUT : 0));
+	}
+}
+
+struct vu_session *vu_session_new(struct vu_device *dev, int fd,
+				  struct vu_loop *loop, vu_session_end_fn end,
+				  void *arg)
+{
+	struct vu_session *s;
+	uint32_t i;
+	int fl;
+
+	if (!dev->num_queues || dev->num_queues > 1024)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->vrings = calloc(dev->num_queues, sizeof(*s->vrings));
+	if (!s->vrings) {
+		free(s);
+		return NULL;
+	}
+	s->dev = dev;
+	s->ops = dev->ops;
+	s->loop = loop;
+	s->end = end;
+	s->end_arg = arg;
+	s->nvrings = dev->num_queues;
+	for (i = 0; i < s->nvrings; i++)
+		ring_clear(&s->vrings[i]);
+	vu_mem_init(&s->mem);
+	s->breq.fd = -1;
+	s->breq.s = s;
+	s->config_fd = -1;
+	s->xfer.fd = -1;
+	s->offered_pf = s->ops->protocol_features(dev) & VU_PF_ENGINE_SUPPORTED;
+	if (!s->ops->send_rarp)
+		s->offered_pf &= ~VU_PF(VU_PF_RARP);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		goto err;
+	vu_conn_init(&s->conn, fd);
+	if (loop->watch(loop, fd, VU_EV_IN, vu_session_on_socket, s) < 0)
+		goto err;
+	log_info(dev->name, "front-end connected");
+	return s;
+err:
+	free(s->vrings);
+	free(s);
+	return NULL;
+}
+
+void vu_session_destroy(struct vu_session *s)
+{
+	if (!s)
+		return;
+	if (!s->ended) {
+		s->ended = true;
+		s->loop->unwatch(s->loop, s->conn.fd);
+	}
+	if (s->config_fd >= 0)
+		s->loop->unwatch(s->loop, s->config_fd);
+	session_reset(s);
+	if (s->breq.fd >= 0) {
+		s->ops->set_backend_req_connection(s->dev, NULL);
+		close_fd(&s->breq.fd);
+	}
+	vu_conn_close(&s->conn);
+	free(s->vrings);
+	free(s);
+}
+
+bool vu_session_ended(const struct vu_session *s)
+{
+	return s->ended;
+}
+
+const char *vu_session_error(const struct vu_session *s)
+{
+	return s->error;
+}

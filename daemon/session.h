@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * session.h - the vhost-user protocol engine: one front-end connection
+ * driving one device.
+ *
+ * The engine does not own an event loop. It asks its owner to watch fds
+ * through struct vu_loop, and is called back when they are ready; main.c
+ * implements the loop with epoll, the tests with poll() or by calling
+ * vu_session_on_socket() directly.
+ */
+#ifndef VUB_SESSION_H
+#define VUB_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+
+/* Event bits: the values of EPOLLIN/EPOLLOUT/... (and POLLIN/POLLOUT/...). */
+#define VU_EV_IN	0x001u
+#define VU_EV_OUT	0x004u
+#define VU_EV_ERR	0x008u
+#define VU_EV_HUP	0x010u
+
+typedef void (*vu_event_fn)(void *arg, int fd, uint32_t events);
+
+struct vu_loop {
+	/* Call @fn(@arg, fd, revents) whenever @fd has one of @events. */
+	int (*watch)(struct vu_loop *loop, int fd, uint32_t events,
+		     vu_event_fn fn, void *arg);
+	/* Change the events of a watched fd. */
+	int (*update)(struct vu_loop *loop, int fd, uint32_t events);
+	/* Forget @fd (before it is closed). */
+	void (*unwatch)(struct vu_loop *loop, int fd);
+};
+
+struct vu_session;
+
+/* Called once when the session ended (peer gone or violation); the owner
+ * then calls vu_session_destroy(), from the callback or later. */
+typedef void (*vu_session_end_fn)(struct vu_session *s, void *arg);
+
+/* Takes @fd (a connected unix stream socket). NULL on failure. */
+struct vu_session *vu_session_new(struct vu_device *dev, int fd,
+				  struct vu_loop *loop, vu_session_end_fn end,
+				  void *arg);
+/* Stop every queue, reset the device, close everything, free. */
+void vu_session_destroy(struct vu_session *s);
+
+/* The socket's event callback (registered through @loop). */
+void vu_session_on_socket(void *arg, int fd, uint32_t events);
+
+bool vu_session_ended(const struct vu_session *s);
+/* Why the session ended ("" for a clean disconnect). */
+const char *vu_session_error(const struct vu_session *s);
+
+#endif /* VUB_SESSION_H */

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * session_priv.h - engine internals shared by session.c (handlers),
+ * msg_table.c (validation and dispatch) and state.c (snapshots).
+ */
+#ifndef VUB_SESSION_PRIV_H
+#define VUB_SESSION_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "device.h"
+#include "session.h"
+#include "vhost_user.h"
+
+struct vu_vring {
+	uint32_t num;
+	bool num_set;
+	bool addr_set;
+	bool enabled;
+	bool started;
+	bool packed;
+	bool notifier_sent;
+	uint64_t desc_gpa;
+	uint64_t avail_gpa;
+	uint64_t used_gpa;
+	struct vu_queue_state base;	/* where the ring (re)starts */
+	int kick_fd;
+	int call_fd;
+	int err_fd;
+};
+
+struct vu_backend_req {
+	int fd;				/* -1: none */
+	struct vu_session *s;
+};
+
+/* SET_DEVICE_STATE_FD transfer */
+struct vu_xfer {
+	int fd;				/* -1: none */
+	uint32_t direction;
+	uint8_t *buf;
+	size_t len;			/* bytes in @buf */
+	size_t off;			/* save: bytes written */
+	bool done;			/* save: all written; load: EOF seen */
+	bool failed;
+};
+
+#define VU_STATE_MAX_BLOB	(1u << 20)
+
+struct vu_session {
+	struct vu_device *dev;
+	const struct vu_device_ops *ops;
+	struct vu_loop *loop;
+	struct vu_conn conn;
+	vu_session_end_fn end;
+	void *end_arg;
+
+	bool owner;
+	bool features_set;
+	uint64_t features;		/* as acknowledged, bit 30 included */
+	uint64_t offered_pf;
+	uint64_t pf;			/* negotiated protocol features */
+	bool mem_set;
+	struct vu_mem mem;
+	uint32_t nvrings;
+	struct vu_vring *vrings;
+	uint8_t status;			/* last status the front-end set */
+	bool synth_driver_ok;		/* engine set DRIVER_OK (no STATUS) */
+	struct vu_backend_req breq;
+	int config_fd;			/* watched config-change fd, or -1 */
+	struct vu_xfer xfer;
+
+	const char *cur;		/* name of the message being handled */
+	bool failed;			/* violation: the session must end */
+	bool ended;
+	bool out_watched;
+	char error[256];
+};
+
+/* Reply of a message with an explicit reply payload. */
+struct vu_reply {
+	bool set;
+	uint32_t len;
+	union {
+		uint64_t u64;
+		struct vu_vring_state state;
+		struct vu_config config;
+		uint8_t bytes[VU_PAYLOAD_MAX];
+	} p;
+};
+
+typedef int (*vu_handler_fn)(struct vu_session *s, struct vu_msg *m,
+			     struct vu_reply *r);
+
+/* msg_table.c */
+#define VU_MD_REPLY	(1u << 0)	/* always answered with a payload */
+#define VU_MD_OWNER	(1u << 1)	/* only after SET_OWNER */
+
+struct vu_msg_desc {
+	const char *name;
+	vu_handler_fn handler;		/* NULL: rejected, see @why */
+	const char *why;
+	uint32_t min_size;
+	uint32_t max_size;
+	uint8_t min_fds;
+	uint8_t max_fds;
+	uint8_t flags;
+	int8_t pf;			/* protocol feature it needs, or -1 */
+};
+
+const struct vu_msg_desc *vu_msg_desc(uint32_t request);
+const char *vu_request_name(uint32_t request);
+/* Validate and handle one message; -1 if the session must end. */
+int vu_dispatch(struct vu_session *s, struct vu_msg *m);
+
+/* Record a protocol violation: logs one line, the session ends. */
+int vu_violation(struct vu_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline bool vu_has_pf(const struct vu_session *s, int bit)
+{
+	return s->pf & VU_PF(bit);
+}
+
+static inline bool vu_has_feature(const struct vu_session *s, int bit)
+{
+	return s->features_set && (s->features & (1ull << bit));
+}
+
+/* Handlers (session.c) */
+int vu_h_get_features(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_features(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_owner(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_reset_owner(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_mem_table(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_vring_num(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_vring_addr(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_vring_base(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_get_vring_base(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_vring_fd(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_get_protocol_features(struct vu_session *, struct vu_msg *,
+			       struct vu_reply *);
+int vu_h_set_protocol_features(struct vu_session *, struct vu_msg *,
+			       struct vu_reply *);
+int vu_h_get_queue_num(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_vring_enable(struct vu_session *, struct vu_msg *,
+			  struct vu_reply *);
+int vu_h_send_rarp(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_net_set_mtu(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_backend_req_fd(struct vu_session *, struct vu_msg *,
+			    struct vu_reply *);
+int vu_h_get_config(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_config(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_reset_device(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_get_max_mem_slots(struct vu_session *, struct vu_msg *,
+			   struct vu_reply *);
+int vu_h_add_mem_reg(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_rem_mem_reg(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_status(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_get_status(struct vu_session *, struct vu_msg *, struct vu_reply *);
+int vu_h_set_device_state_fd(struct vu_session *, struct vu_msg *,
+			     struct vu_reply *);
+int vu_h_check_device_state(struct vu_session *, struct vu_msg *,
+			    struct vu_reply *);
+
+#endif /* VUB_SESSION_PRIV_H */
