@@ -10,16 +10,24 @@ KPKGS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 libudev-dev udev 
 PKGS="build-essential gcc make bc flex bison libelf-dev kmod xz-utils cpio \
 qemu-system-x86 busybox-static iproute2 sparse clang llvm libclang-rt-14-dev \
 libnl-3-dev libnl-genl-3-dev libmnl-dev pkg-config jq python3 python3-docutils \
-cppcheck"
+cppcheck shellcheck"
 
 need=""
 for p in $PKGS $KPKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		need="$need $p"
 done
-# The kernel headers must be the backports 6.12 ones.
-ls -d /usr/src/linux-headers-6.12*-amd64 >/dev/null 2>&1 || need="$need linux-headers-amd64"
-ls /usr/src/linux-source-6.12.tar.xz >/dev/null 2>&1 || need="$need linux-source-6.12"
+# The kernel headers must be the backports 6.12 ones, and the VM boots the
+# image of the same release (an older bookworm 6.1 image does not count).
+kdir=$(printf '%s\n' /usr/src/linux-headers-6.12*-amd64 | sort -V | tail -n 1)
+if [ -f "$kdir/include/config/kernel.release" ]; then
+	rel=$(cat "$kdir/include/config/kernel.release")
+	[ -f "/boot/vmlinuz-$rel" ] && [ -d "/lib/modules/$rel/kernel" ] ||
+		need="$need linux-image-amd64"
+else
+	need="$need linux-headers-amd64 linux-image-amd64"
+fi
+[ -f /usr/src/linux-source-6.12.tar.xz ] || need="$need linux-source-6.12"
 
 if [ -z "$need" ]; then
 	exit 0
@@ -32,7 +40,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 src=/etc/apt/sources.list.d/vubridge-backports.sources
-if [ ! -f "$src" ]; then
+if ! grep -Eqs '^[^#]*bookworm-backports' /etc/apt/sources.list \
+	/etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
 	cat > "$src" <<SRC
 Types: deb
 URIs: http://deb.debian.org/debian
@@ -44,5 +53,7 @@ fi
 apt-get update -q
 # Kernel, headers and source from backports first: that upgrades udev and
 # libudev1, after which libudev-dev must come from backports as well.
+# shellcheck disable=SC2086 # word lists
 apt-get install -y -q -t bookworm-backports --no-install-recommends $KPKGS
+# shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $PKGS
