@@ -45,8 +45,7 @@ int net_rig_open(struct net_rig *r, const char *name)
 	return ret;
 }
 
-int net_rig_prepare(struct net_rig *r, size_t memsize, uint16_t qsize,
-		    const uint8_t *dst, bool hdr_echoed)
+int net_rig_prepare_queues(struct net_rig *r, size_t memsize, uint16_t qsize)
 {
 	int ret;
 
@@ -55,14 +54,23 @@ int net_rig_prepare(struct net_rig *r, size_t memsize, uint16_t qsize,
 		vub_env_set_err("guest memory: %s", strerror(-ret));
 		return ret;
 	}
+	r->gm.used = r->alloc_offset;
 	r->have_vqs = true;
 	ret = virtq_init(&r->rx, &r->gm, 0, qsize);
 	if (!ret)
 		ret = virtq_init(&r->tx, &r->gm, 1, qsize);
-	if (ret) {
+	if (ret)
 		vub_env_set_err("virtqueues: %s", strerror(-ret));
+	return ret;
+}
+
+int net_rig_prepare(struct net_rig *r, size_t memsize, uint16_t qsize,
+		    const uint8_t *dst, bool hdr_echoed)
+{
+	int ret = net_rig_prepare_queues(r, memsize, qsize);
+
+	if (ret)
 		return ret;
-	}
 	ret = net_loop_init(&r->nl, &r->rx, &r->tx, dst ? dst : r->mac,
 			    r->mac, hdr_echoed);
 	if (ret) {
@@ -82,6 +90,8 @@ int net_rig_start(struct net_rig *r)
 	if (ret)
 		return ret;
 	r->features = NET_RIG_FEATURES & r->info.device_features;
+	if (!r->have_loop)
+		return 0;
 	ret = net_loop_post_rx(&r->nl);
 	if (ret)
 		vub_env_set_err("posting RX buffers: %s", strerror(-ret));

@@ -23,6 +23,7 @@ struct net_rig {
 	uint8_t mac[6];			/* from config space */
 	uint64_t features;		/* negotiated */
 	bool have_vqs, have_loop;
+	size_t alloc_offset;		/* where rings and buffers start in gm */
 };
 
 /* Features the tests negotiate for net. */
@@ -39,7 +40,14 @@ int net_rig_open(struct net_rig *r, const char *name);
  */
 int net_rig_prepare(struct net_rig *r, size_t memsize, uint16_t qsize,
 		    const uint8_t *dst, bool hdr_echoed);
-/* Negotiate, map, start both queues, DRIVER_OK, post RX buffers. */
+/*
+ * Only guest memory and the two queues, for callers that pair queues of
+ * different devices with their own net_loop.
+ */
+int net_rig_prepare_queues(struct net_rig *r, size_t memsize, uint16_t qsize);
+/* Negotiate, map, start both queues, DRIVER_OK, post RX buffers (if the
+ * rig has its own traffic engine).
+ */
 int net_rig_start(struct net_rig *r);
 /* Close the device and free everything. */
 void net_rig_fini(struct net_rig *r);
