@@ -13,6 +13,11 @@
 #define SLOT_TOKEN(s)	((void *)(uintptr_t)((s) + 1))
 #define TOKEN_SLOT(t)	((uint16_t)((uintptr_t)(t) - 1))
 
+static size_t frame_len(const struct net_loop *nl, uint32_t seq)
+{
+	return nl->fixed_len ? nl->fixed_len : net_frame_len(seq);
+}
+
 static int alloc_bufs(struct virtq *vq, uint8_t ***bufs, uint16_t **stack)
 {
 	uint16_t i;
@@ -130,7 +135,7 @@ int net_loop_send(struct net_loop *nl, uint32_t max)
 		slot = nl->tx_free[nl->tx_nfree - 1];
 		len = net_frame_build(nl->txbuf[slot], NET_BUF_LEN, nl->dst,
 				      nl->src, nl->tx_seq,
-				      net_frame_len(nl->tx_seq));
+				      frame_len(nl, nl->tx_seq));
 		b = (struct virtq_buf){ nl->txbuf[slot], (uint32_t)len, false };
 		ret = virtq_add(nl->tx, &b, 1, SLOT_TOKEN(slot));
 		if (ret == -ENOSPC)
@@ -153,7 +158,7 @@ static int check_frame(struct net_loop *nl, const uint8_t *buf, uint32_t len)
 {
 	uint8_t want[NET_BUF_LEN];
 	size_t wlen = net_frame_build(want, sizeof(want), nl->dst, nl->src,
-				      nl->rx_seq, net_frame_len(nl->rx_seq));
+				      nl->rx_seq, frame_len(nl, nl->rx_seq));
 	size_t off = nl->hdr_echoed ? 0 : VNET_HDR_LEN;
 	uint32_t got_seq;
 	size_t i;

@@ -35,6 +35,7 @@ struct net_loop {
 	uint32_t rx_seq;	/* next sequence number expected */
 	uint32_t rx_posted;	/* RX buffers owned by the device */
 	uint32_t max_inflight;	/* cap on frames in flight, 0 = no cap */
+	uint32_t fixed_len;	/* frame length, 0 = net_frame_len(seq) */
 	uint64_t rx_bytes;
 	uint64_t waits;		/* epoll sleeps taken */
 	struct evwait w;
