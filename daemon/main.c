@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - vubridged: options, signals, the set of served devices, and
+ * the epoll loop. No thread per message, no busy polling: the daemon
+ * sleeps in epoll_wait() while traffic flows through the device.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "discovery.h"
+#include "endpoint.h"
+#include "log.h"
+#include "loop.h"
+#include "vdpa_device.h"
+
+#ifndef VUB_VERSION
+#define VUB_VERSION "0.1"
+#endif
+#define DEFAULT_SOCKET_DIR	"/run/vubridge"
+#define DEV_DIR			"/dev/vubridge"
+#define MAX_DEVICES		64
+
+struct served {
+	char name[64];
+	struct endpoint *ep;
+};
+
+static struct {
+	const char *socket_dir;
+	const char *client_path;
+	const char *names[MAX_DEVICES];
+	unsigned int nnames;
+	bool foreground;
+	struct ep_loop *loop;
+	struct served served[MAX_DEVICES];
+	bool running;
+} g = { .socket_dir = DEFAULT_SOCKET_DIR };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: vubridged [OPTIONS]\n"
+"Serve vDPA devices bound to vubridge.ko (" DEV_DIR "/NAME) to VMMs as\n"
+"vhost-user back-ends.\n"
+"\n"
+"  -s, --socket-dir DIR   listen on DIR/NAME.sock (default " DEFAULT_SOCKET_DIR ")\n"
+"  -d, --device NAME      serve only NAME (repeatable; default: every device)\n"
+"  -c, --client PATH      connect to a VMM's vhost-user server socket PATH\n"
+"                         instead of listening (one --device), reconnecting\n"
+"                         with back-off\n"
+"  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
+"  -f, --foreground       do not detach from the terminal\n"
+"  -h, --help             this text\n"
+"  -V, --version          print the version\n");
+}
+
+static bool wanted(const char *name)
+{
+	unsigned int i;
+
+	if (!g.nnames)
+		return true;
+	for (i = 0; i < g.nnames; i++)
+		if (!strcmp(g.names[i], name))
+			return true;
+	return false;
+}
+
+static struct served *find_served(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_DEVICES; i++)
+		if (g.served[i].ep && !strcmp(g.served[i].name, name))
+			return &g.served[i];
+	return NULL;
+}
+
+static void device_added(void *arg, const char *name, const char *devnode)
+{
+	struct vu_device *dev;
+	struct served *sv = NULL;
+	unsigned int i;
+
+	(void)arg;
+	if (!wanted(name) || find_served(name))
+		return;
+	for (i = 0; i < MAX_DEVICES && !sv; i++)
+		if (!g.served[i].ep)
+			sv = &g.served[i];
+	if (!sv) {
+		log_err(name, "more than %d devices: not served", MAX_DEVICES);
+		return;
+	}
+	dev = vdpa_device_open(name, devnode);
+	if (!dev)
+		return;
+	sv->ep = endpoint_new(dev, ep_loop_base(g.loop), g.socket_dir,
+			      g.client_path);
+	if (sv->ep)
+		snprintf(sv->name, sizeof(sv->name), "%s", name);
+}
+
+static void device_removed(void *arg, const char *name)
+{
+	struct served *sv = find_served(name);
+
+	(void)arg;
+	if (!sv)
+		return;
+	log_info(name, "device removed");
+	endpoint_free(sv->ep);
+	sv->ep = NULL;
+}
+
+/* A device that vanished without a uevent reaching us (ENODEV seen). */
+static void reap_gone(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_DEVICES; i++) {
+		if (g.served[i].ep && endpoint_device_gone(g.served[i].ep)) {
+			endpoint_free(g.served[i].ep);
+			g.served[i].ep = NULL;
+		}
+	}
+}
+
+static void on_signal(void *arg, int fd, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)arg;
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info("-", "signal %u: shutting down", si.ssi_signo);
+		g.running = false;
+	}
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	char *p;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket-dir", required_argument, NULL, 's' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct discovery *disc = NULL;
+	unsigned int i;
+	sigset_t mask;
+	int c, sfd, ret;
+
+	while ((c = getopt_long(argc, argv, "s:d:c:l:fhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			g.socket_dir = optarg;
+			break;
+		case 'd':
+			if (g.nnames == MAX_DEVICES) {
+				fprintf(stderr, "vubridged: at most %d --device options\n",
+					MAX_DEVICES);
+				return 2;
+			}
+			g.names[g.nnames++] = optarg;
+			break;
+		case 'c':
+			g.client_path = optarg;
+			break;
+		case 'l':
+			vub_log_level = vub_log_parse_level(optarg);
+			if (vub_log_level < 0) {
+				fprintf(stderr, "vubridged: unknown log level '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			g.foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vubridged %s\n", VUB_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vubridged: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (g.client_path && g.nnames != 1) {
+		fprintf(stderr, "vubridged: --client needs exactly one --device\n");
+		return 2;
+	}
+	if (!g.client_path && (ret = mkdir_p(g.socket_dir)) < 0) {
+		fprintf(stderr, "vubridged: cannot create %s: %s\n",
+			g.socket_dir, strerror(-ret));
+		return 1;
+	}
+	if (!g.foreground && daemon(0, 1) < 0) {
+		perror("vubridged: daemon");
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	g.loop = ep_loop_new();
+	if (sfd < 0 || !g.loop ||
+	    ep_loop_base(g.loop)->watch(ep_loop_base(g.loop), sfd, VU_EV_IN,
+					on_signal, NULL) < 0) {
+		perror("vubridged: event loop");
+		return 1;
+	}
+	log_info("-", "vubridged %s starting: %s", VUB_VERSION,
+		 g.client_path ? "client mode" : g.socket_dir);
+
+	disc = discovery_start(ep_loop_base(g.loop), device_added,
+			       device_removed, NULL);
+	/* Devices named on the command line, also without udev. */
+	for (i = 0; i < g.nnames; i++) {
+		char node[PATH_MAX];
+
+		snprintf(node, sizeof(node), DEV_DIR "/%s", g.names[i]);
+		if (access(node, F_OK) == 0)
+			device_added(NULL, g.names[i], node);
+		else if (!find_served(g.names[i]))
+			log_info(g.names[i], "%s does not exist yet; waiting for it",
+				 node);
+	}
+
+	g.running = true;
+	while (g.running) {
+		ret = ep_loop_run_once(g.loop, -1);
+		if (ret < 0) {
+			log_err("-", "epoll_wait: %s", strerror(-ret));
+			break;
+		}
+		reap_gone();
+	}
+
+	for (i = 0; i < MAX_DEVICES; i++) {
+		if (g.served[i].ep) {
+			endpoint_free(g.served[i].ep);
+			g.served[i].ep = NULL;
+		}
+	}
+	discovery_stop(disc);
+	ep_loop_free(g.loop);
+	close(sfd);
+	log_info("-", "stopped");
+	return 0;
+}

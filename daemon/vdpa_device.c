@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdpa_device.c - the device interface over vubridge.ko's ioctls.
+ *
+ * vhost-user and vDPA order things differently. vhost-user starts rings
+ * one at a time whenever the front-end likes; a vDPA device expects its
+ * queues programmed between FEATURES_OK and DRIVER_OK. This file maps one
+ * onto the other:
+ *  - features: VIRTIO_F_ACCESS_PLATFORM is always negotiated toward the
+ *    device when it offers it (the module maps guest-physical addresses
+ *    as IOVAs, so the device must use them), and hidden from the front-end,
+ *    which would otherwise send IOTLB messages; bits that need a data path
+ *    through the daemon (notification data, admin queues, ...) are hidden.
+ *  - status: with the STATUS protocol feature the front-end's status is
+ *    followed; without it the engine sets DRIVER_OK once every enabled ring
+ *    runs. DRIVER_OK reaches the device with the first queue it starts.
+ *  - a queue that starts after DRIVER_OK: VUB_START_QUEUE directly where
+ *    the device has VUB_ABILITY_ENABLE_AFTER_DRIVER_OK; otherwise every
+ *    running queue is stopped (positions kept), the device reset (memory
+ *    stays mapped), features renegotiated, all queues programmed again and
+ *    DRIVER_OK set: transparent to the front-end, nothing lost.
+ *  - when no queue runs the device is reset to FEATURES_OK (suspended: no
+ *    DMA, no interrupts), so the next start is an ordinary one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include <linux/vubridge.h>
+
+#include "log.h"
+#include "vdpa_device.h"
+#include "vhost_user.h"
+
+/* Feature bits a front-end must not see. */
+#define VD_HIDDEN_FEATURES	(1ull << VIRTIO_F_ACCESS_PLATFORM |	\
+				 1ull << VIRTIO_F_NOTIFICATION_DATA |	\
+				 1ull << VIRTIO_F_SR_IOV |		\
+				 1ull << 39 /* NOTIF_CONFIG_DATA */ |	\
+				 1ull << 40 /* RING_RESET */ |		\
+				 1ull << 41 /* ADMIN_VQ */ |		\
+				 1ull << VU_F_PROTOCOL_FEATURES |	\
+				 1ull << VU_F_LOG_ALL)
+
+#define S_ACK		VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define S_DRIVER	VIRTIO_CONFIG_S_DRIVER
+#define S_FEATURES_OK	VIRTIO_CONFIG_S_FEATURES_OK
+#define S_DRIVER_OK	VIRTIO_CONFIG_S_DRIVER_OK
+
+struct vd_queue {
+	bool running;
+	struct vu_queue_cfg cfg;
+};
+
+struct vdpa_dev {
+	struct vu_device base;
+	int fd;
+	struct vub_device_info info;
+	uint64_t hw_features;		/* negotiated toward the device */
+	bool features_ok;
+	uint8_t hw_status;		/* last status set on the device */
+	uint8_t fe_status;		/* status the front-end sees */
+	bool driver_ok_pending;		/* DRIVER_OK with the next start */
+	bool suspended;			/* VUB_SUSPEND in effect */
+	int config_efd;
+	struct vd_queue *q;
+	struct vu_backend_req *breq;
+};
+
+static struct vdpa_dev *to_vd(struct vu_device *dev)
+{
+	return (struct vdpa_dev *)dev;
+}
+
+static bool has_ability(const struct vdpa_dev *vd, int bit)
+{
+	return vd->info.abilities & (1ull << bit);
+}
+
+/* One ioctl; -errno on failure, ENODEV marks the device gone. */
+static int vd_ioctl(struct vdpa_dev *vd, unsigned long req, void *arg,
+		    const char *what)
+{
+	int ret;
+
+	do {
+		ret = ioctl(vd->fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	if (ret >= 0)
+		return 0;
+	ret = -errno;
+	if (ret == -ENODEV && !vd->base.gone) {
+		vd->base.gone = true;
+		log_err(vd->base.name, "the device was removed (%s: ENODEV)",
+			what);
+	} else if (ret != -ENODEV) {
+		log_debug(vd->base.name, "%s: %s", what, strerror(-ret));
+	}
+	return ret;
+}
+
+static int hw_set_status(struct vdpa_dev *vd, uint8_t st)
+{
+	int ret = vd_ioctl(vd, VUB_SET_STATUS, &st, "VUB_SET_STATUS");
+
+	if (!ret)
+		vd->hw_status = st;
+	return ret;
+}
+
+static int set_config_eventfd(struct vdpa_dev *vd)
+{
+	int32_t fd = vd->config_efd;
+
+	return vd_ioctl(vd, VUB_SET_CONFIG_EVENTFD, &fd,
+			"VUB_SET_CONFIG_EVENTFD");
+}
+
+/* Status 0 (queues stopped, memory kept), then up to FEATURES_OK. */
+static int negotiate(struct vdpa_dev *vd, uint64_t hw)
+{
+	uint8_t st = 0;
+	int ret;
+
+	if (vd->hw_status) {
+		ret = hw_set_status(vd, 0);
+		if (ret)
+			return ret;
+	}
+	vd->features_ok = false;
+	ret = hw_set_status(vd, S_ACK);
+	if (!ret)
+		ret = hw_set_status(vd, S_ACK | S_DRIVER);
+	if (!ret)
+		ret = vd_ioctl(vd, VUB_SET_FEATURES, &hw, "VUB_SET_FEATURES");
+	if (!ret)
+		ret = hw_set_status(vd, S_ACK | S_DRIVER | S_FEATURES_OK);
+	if (!ret)
+		ret = vd_ioctl(vd, VUB_GET_STATUS, &st, "VUB_GET_STATUS");
+	if (ret)
+		return ret;
+	if (!(st & S_FEATURES_OK)) {
+		log_err(vd->base.name, "the device refused features 0x%llx",
+			(unsigned long long)hw);
+		return -EINVAL;
+	}
+	vd->hw_features = hw;
+	vd->features_ok = true;
+	return 0;
+}
+
+static bool any_running(const struct vdpa_dev *vd)
+{
+	uint32_t i;
+
+	for (i = 0; i < vd->base.num_queues; i++)
+		if (vd->q[i].running)
+			return true;
+	return false;
+}
+
+static int program_queue(struct vdpa_dev *vd, uint32_t idx)
+{
+	const struct vu_queue_cfg *c = &vd->q[idx].cfg;
+	struct vub_queue_start qs;
+	int ret;
+
+	memset(&qs, 0, sizeof(qs));
+	qs.index = idx;
+	qs.size = c->size;
+	qs.flags = (c->packed ? VUB_QUEUE_F_PACKED : 0) |
+		   (c->call_fd < 0 ? VUB_QUEUE_F_NO_CALL : 0);
+	qs.kick_fd = c->kick_fd;
+	qs.call_fd = c->call_fd;
+	qs.err_fd = c->err_fd;
+	qs.desc_addr = c->desc_gpa;
+	qs.driver_addr = c->avail_gpa;
+	qs.device_addr = c->used_gpa;
+	qs.avail_idx = c->base.avail_idx;
+	qs.avail_wrap = c->base.avail_wrap;
+	qs.used_idx = c->base.used_idx;
+	qs.used_wrap = c->base.used_wrap;
+	ret = vd_ioctl(vd, VUB_START_QUEUE, &qs, "VUB_START_QUEUE");
+	if (ret)
+		log_err(vd->base.name, "queue %u: VUB_START_QUEUE failed: %s",
+			idx, strerror(-ret));
+	else
+		vd->q[idx].running = true;
+	return ret;
+}
+
+static int stop_hw_queue(struct vdpa_dev *vd, uint32_t idx,
+			 struct vu_queue_state *out)
+{
+	struct vub_queue_state qs;
+	int ret;
+
+	memset(&qs, 0, sizeof(qs));
+	qs.index = idx;
+	ret = vd_ioctl(vd, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");
+	vd->q[idx].running = false;
+	if (ret)
+		return ret;
+	out->avail_idx = qs.avail_idx;
+	out->avail_wrap = qs.avail_wrap;
+	out->used_idx = qs.used_idx;
+	out->used_wrap = qs.used_wrap;
+	return 0;
+}
+
+static int resume_if_suspended(struct vdpa_dev *vd)
+{
+	int ret;
+
+	if (!vd->suspended)
+		return 0;
+	ret = vd_ioctl(vd, VUB_RESUME, NULL, "VUB_RESUME");
+	if (!ret)
+		vd->suspended = false;
+	return ret;
+}
+
+/*
+ * A queue starts after DRIVER_OK on a device that cannot take that:
+ * stop the running queues where they are, reset, program them all again.
+ */
+static int restart_all(struct vdpa_dev *vd, uint32_t idx)
+{
+	uint32_t i;
+	int ret;
+
+	log_info(vd->base.name, "queue %u starts after DRIVER_OK: restarting the device's queues",
+		 idx);
+	for (i = 0; i < vd->base.num_queues; i++) {
+		if (!vd->q[i].running || i == idx)
+			continue;
+		ret = stop_hw_queue(vd, i, &vd->q[i].cfg.base);
+		if (ret)
+			return ret;
+		vd->q[i].running = true;	/* to be programmed again */
+	}
+	ret = negotiate(vd, vd->hw_features);
+	if (!ret)
+		ret = set_config_eventfd(vd);
+	if (ret)
+		return ret;
+	for (i = 0; i < vd->base.num_queues; i++) {
+		if (!vd->q[i].running && i != idx)
+			continue;
+		vd->q[i].running = false;
+		ret = program_queue(vd, i);
+		if (ret)
+			return ret;
+	}
+	return hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
+}
+
+/* ---- the ops ---- */
+
+static uint32_t vd_max_queue_num(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint32_t n = vd->info.num_queues;
+
+	if (vd->info.device_id != VIRTIO_ID_NET)
+		return n;
+	/* vhost-user counts queue pairs for net; the control queue is the
+	 * front-end's own business. */
+	if (vd->info.device_features & (1ull << VIRTIO_NET_F_CTRL_VQ))
+		n--;
+	return n / 2 ? n / 2 : 1;
+}
+
+static uint64_t vd_features(struct vu_device *dev)
+{
+	return to_vd(dev)->info.device_features & ~VD_HIDDEN_FEATURES;
+}
+
+static uint64_t vd_protocol_features(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint64_t pf = VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK) |
+		      VU_PF(VU_PF_CONFIG) | VU_PF(VU_PF_BACKEND_REQ) |
+		      VU_PF(VU_PF_BACKEND_SEND_FD) |
+		      VU_PF(VU_PF_RESET_DEVICE) |
+		      VU_PF(VU_PF_CONFIGURE_MEM_SLOTS) | VU_PF(VU_PF_STATUS) |
+		      VU_PF(VU_PF_DEVICE_STATE);
+
+	if (has_ability(vd, VUB_ABILITY_DOORBELL))
+		pf |= VU_PF(VU_PF_HOST_NOTIFIER);
+	if (vd->info.device_id == VIRTIO_ID_NET)
+		pf |= VU_PF(VU_PF_NET_MTU);
+	return pf;
+}
+
+static int vd_ack_features(struct vu_device *dev, uint64_t f)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint64_t hw = f;
+
+	if (vd->info.device_features & (1ull << VIRTIO_F_ACCESS_PLATFORM))
+		hw |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
+	if (vd->features_ok && hw == vd->hw_features)
+		return 0;
+	if (any_running(vd))
+		return -EBUSY;
+	return negotiate(vd, hw);
+}
+
+static int vd_config_access(struct vdpa_dev *vd, unsigned long req,
+			    uint32_t off, void *buf, uint32_t len,
+			    const char *what)
+{
+	struct vub_config_access ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.offset = off;
+	ca.length = len;
+	ca.data = (uint64_t)(uintptr_t)buf;
+	return vd_ioctl(vd, req, &ca, what);
+}
+
+static int vd_read_config(struct vu_device *dev, uint32_t off, void *buf,
+			  uint32_t len)
+{
+	return vd_config_access(to_vd(dev), VUB_READ_CONFIG, off, buf, len,
+				"VUB_READ_CONFIG");
+}
+
+static int vd_write_config(struct vu_device *dev, uint32_t off,
+			   const void *buf, uint32_t len)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+
+	if (!has_ability(vd, VUB_ABILITY_CONFIG_WRITE))
+		return -EOPNOTSUPP;
+	return vd_config_access(vd, VUB_WRITE_CONFIG, off, (void *)buf, len,
+				"VUB_WRITE_CONFIG");
+}
+
+static void fill_region(struct vub_mem_region *out,
+			const struct vu_mem_region *r)
+{
+	memset(out, 0, sizeof(*out));
+	out->iova = r->gpa;
+	out->size = r->size;
+	out->uaddr = (uint64_t)(uintptr_t)r->host;
+	out->perm = VUB_PERM_RW;
+}
+
+static int vd_set_mem_table(struct vu_device *dev, const struct vu_mem *mem)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	struct vub_mem_table *t;
+	unsigned int i;
+	int ret;
+
+	t = calloc(1, sizeof(*t) + mem->nregions * sizeof(t->regions[0]));
+	if (!t)
+		return -ENOMEM;
+	t->nregions = mem->nregions;
+	for (i = 0; i < mem->nregions; i++)
+		fill_region(&t->regions[i], &mem->regions[i]);
+	ret = vd_ioctl(vd, VUB_SET_MEM_TABLE, t, "VUB_SET_MEM_TABLE");
+	free(t);
+	if (ret)
+		log_err(dev->name, "mapping %u memory regions failed: %s",
+			mem->nregions, strerror(-ret));
+	return ret;
+}
+
+static int vd_add_mem_region(struct vu_device *dev, const struct vu_mem *mem,
+			     const struct vu_mem_region *r)
+{
+	struct vub_mem_region reg;
+
+	(void)mem;
+	fill_region(&reg, r);
+	return vd_ioctl(to_vd(dev), VUB_ADD_MEM_REGION, &reg,
+			"VUB_ADD_MEM_REGION");
+}
+
+static int vd_remove_mem_region(struct vu_device *dev,
+				const struct vu_mem *mem,
+				const struct vu_mem_region *r)
+{
+	struct vub_mem_region reg;
+
+	(void)mem;
+	fill_region(&reg, r);
+	return vd_ioctl(to_vd(dev), VUB_DEL_MEM_REGION, &reg,
+			"VUB_DEL_MEM_REGION");
+}
+
+static int vd_start_queue(struct vu_device *dev, uint32_t idx,
+			  const struct vu_queue_cfg *q,
+			  const struct vu_mem *mem)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	int ret;
+
+	(void)mem;
+	if (idx >= dev->num_queues || vd->q[idx].running)
+		return -EINVAL;
+	if (!vd->features_ok)
+		return -EINVAL;
+	ret = resume_if_suspended(vd);
+	if (ret)
+		return ret;
+	vd->q[idx].cfg = *q;
+	if ((vd->hw_status & S_DRIVER_OK) &&
+	    !has_ability(vd, VUB_ABILITY_ENABLE_AFTER_DRIVER_OK))
+		return restart_all(vd, idx);
+	ret = program_queue(vd, idx);
+	if (ret)
+		return ret;
+	if (vd->driver_ok_pending && !(vd->hw_status & S_DRIVER_OK)) {
+		ret = hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
+		if (!ret)
+			vd->driver_ok_pending = false;
+	}
+	return ret;
+}
+
+static int vd_stop_queue(struct vu_device *dev, uint32_t idx,
+			 struct vu_queue_state *st)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+
+	if (idx >= dev->num_queues || !vd->q[idx].running)
+		return -EINVAL;
+	return stop_hw_queue(vd, idx, st);
+}
+
+static int vd_set_status(struct vu_device *dev, uint8_t st)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+
+	vd->fe_status = st;
+	if (st == 0) {
+		vd->driver_ok_pending = false;
+		vd->features_ok = false;
+		return hw_set_status(vd, 0);
+	}
+	if (st & VIRTIO_CONFIG_S_FAILED)
+		return hw_set_status(vd, vd->hw_status |
+				     VIRTIO_CONFIG_S_FAILED);
+	if ((st & S_FEATURES_OK) && !vd->features_ok)
+		return -EINVAL;	/* FEATURES_OK before SET_FEATURES */
+	if ((st & S_DRIVER_OK) && !(vd->hw_status & S_DRIVER_OK)) {
+		if (!any_running(vd)) {
+			/* Set with the first queue: it may then start
+			 * without the restart path. */
+			vd->driver_ok_pending = true;
+			return 0;
+		}
+		return hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
+	}
+	return 0;
+}
+
+static uint8_t vd_get_status(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint8_t hw = 0, st = vd->fe_status;
+
+	if (vd_ioctl(vd, VUB_GET_STATUS, &hw, "VUB_GET_STATUS"))
+		return VIRTIO_CONFIG_S_NEEDS_RESET;
+	st |= hw & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED);
+	if (!vd->features_ok)
+		st &= (uint8_t)~S_FEATURES_OK;
+	return st;
+}
+
+static void vd_reset(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint32_t i;
+
+	vd_ioctl(vd, VUB_RESET, NULL, "VUB_RESET");
+	for (i = 0; i < dev->num_queues; i++)
+		vd->q[i].running = false;
+	vd->hw_status = vd->fe_status = 0;
+	vd->features_ok = false;
+	vd->driver_ok_pending = false;
+	vd->suspended = false;
+	vd->hw_features = 0;
+	if (!dev->gone)
+		set_config_eventfd(vd);
+}
+
+static int vd_enter_suspended_state(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	int ret;
+
+	if (any_running(vd))
+		return -EBUSY;
+	if (!(vd->hw_status & S_DRIVER_OK))
+		return 0;
+	/* No queue runs: back to FEATURES_OK, DRIVER_OK again with the next
+	 * queue that starts. */
+	ret = vd->features_ok ? negotiate(vd, vd->hw_features) :
+				hw_set_status(vd, 0);
+	if (!ret)
+		ret = set_config_eventfd(vd);
+	vd->driver_ok_pending = vd->fe_status & S_DRIVER_OK;
+	return ret;
+}
+
+static int vd_snapshot(struct vu_device *dev, void *buf, size_t cap,
+		       size_t *len)
+{
+	(void)dev;
+	(void)buf;
+	(void)cap;
+	/* Features, config and queue positions are in the engine's part. */
+	*len = 0;
+	return 0;
+}
+
+static int vd_restore(struct vu_device *dev, const void *buf, size_t len)
+{
+	(void)dev;
+	(void)buf;
+	return len ? -EINVAL : 0;
+}
+
+static int vd_get_shared_memory_region(struct vu_device *dev,
+				       struct vu_shmem_region *r)
+{
+	(void)dev;
+	(void)r;
+	return -ENOENT;
+}
+
+static void vd_set_backend_req_connection(struct vu_device *dev,
+					  struct vu_backend_req *req)
+{
+	to_vd(dev)->breq = req;
+}
+
+static int vd_get_host_notifier(struct vu_device *dev, uint32_t idx,
+				struct vu_host_notifier *hn)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	struct vub_queue_info qi;
+	int ret;
+
+	if (!has_ability(vd, VUB_ABILITY_DOORBELL))
+		return -ENOENT;
+	memset(&qi, 0, sizeof(qi));
+	qi.index = idx;
+	ret = vd_ioctl(vd, VUB_GET_QUEUE_INFO, &qi, "VUB_GET_QUEUE_INFO");
+	if (ret)
+		return ret;
+	if (!(qi.flags & VUB_QUEUE_INFO_F_DOORBELL))
+		return -ENOENT;
+	if (qi.doorbell_page_offset) {
+		/* The front-end maps the page as the queue's notify area:
+		 * the register must be at its start. */
+		log_debug(dev->name, "queue %u: doorbell at page offset %u, not handed out",
+			  idx, qi.doorbell_page_offset);
+		return -ENOENT;
+	}
+	hn->fd = vd->fd;
+	hn->offset = qi.doorbell_offset;
+	hn->size = qi.doorbell_size;
+	return 0;
+}
+
+static int vd_config_event_fd(struct vu_device *dev)
+{
+	return to_vd(dev)->config_efd;
+}
+
+static void vd_config_event_ack(struct vu_device *dev)
+{
+	uint64_t v;
+
+	if (read(to_vd(dev)->config_efd, &v, sizeof(v)) < 0)
+		return;
+}
+
+static int vd_set_mtu(struct vu_device *dev, uint16_t mtu)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+	uint8_t b[2];
+	uint16_t cur;
+	int ret;
+
+	/* The MTU of a vDPA device is fixed by its administrator: accept
+	 * the front-end's value only if it is the device's. */
+	if (!(vd->info.device_features & (1ull << VIRTIO_NET_F_MTU)))
+		return -EOPNOTSUPP;
+	ret = vd_read_config(dev, 10, b, sizeof(b));	/* mtu, le16 */
+	if (ret)
+		return ret;
+	cur = (uint16_t)(b[0] | b[1] << 8);
+	if (cur != mtu) {
+		log_warn(dev->name, "NET_SET_MTU %u: the device's MTU is %u",
+			 mtu, cur);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void vd_destroy(struct vu_device *dev)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+
+	if (vd->fd >= 0)
+		close(vd->fd);
+	if (vd->config_efd >= 0)
+		close(vd->config_efd);
+	free(vd->q);
+	free(vd);
+}
+
+static const struct vu_device_ops vdpa_ops = {
+	.max_queue_num = vd_max_queue_num,
+	.features = vd_features,
+	.protocol_features = vd_protocol_features,
+	.ack_features = vd_ack_features,
+	.read_config = vd_read_config,
+	.write_config = vd_write_config,
+	.set_mem_table = vd_set_mem_table,
+	.add_mem_region = vd_add_mem_region,
+	.remove_mem_region = vd_remove_mem_region,
+	.start_queue = vd_start_queue,
+	.stop_queue = vd_stop_queue,
+	.set_status = vd_set_status,
+	.get_status = vd_get_status,
+	.reset = vd_reset,
+	.enter_suspended_state = vd_enter_suspended_state,
+	.snapshot = vd_snapshot,
+	.restore = vd_restore,
+	.get_shared_memory_region = vd_get_shared_memory_region,
+	.set_backend_req_connection = vd_set_backend_req_connection,
+	.get_host_notifier = vd_get_host_notifier,
+	.config_event_fd = vd_config_event_fd,
+	.config_event_ack = vd_config_event_ack,
+	.set_mtu = vd_set_mtu,
+	.send_rarp = NULL,	/* a vDPA device sends its own announcements */
+	.destroy = vd_destroy,
+};
+
+struct vu_device *vdpa_device_open(const char *name, const char *path)
+{
+	struct vdpa_dev *vd = calloc(1, sizeof(*vd));
+	uint64_t version = 0;
+	int err;
+
+	if (!vd) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	vd->base.ops = &vdpa_ops;
+	snprintf(vd->base.name, sizeof(vd->base.name), "%s", name);
+	vd->config_efd = -1;
+	vd->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (vd->fd < 0) {
+		err = errno;
+		log_err(name, "cannot open %s: %s", path, strerror(err));
+		goto err;
+	}
+	if (ioctl(vd->fd, VUB_GET_API_VERSION, &version) < 0 ||
+	    version != VUB_API_VERSION) {
+		err = errno ? errno : EPROTO;
+		log_err(name, "%s speaks UAPI version %llu, this daemon %u",
+			path, (unsigned long long)version, VUB_API_VERSION);
+		goto err;
+	}
+	if (ioctl(vd->fd, VUB_GET_DEVICE_INFO, &vd->info) < 0) {
+		err = errno;
+		log_err(name, "VUB_GET_DEVICE_INFO: %s", strerror(err));
+		goto err;
+	}
+	vd->base.device_id = vd->info.device_id;
+	vd->base.num_queues = vd->info.num_queues;
+	vd->base.config_size = vd->info.config_size;
+	vd->base.max_queue_size = vd->info.max_queue_size;
+	vd->base.min_queue_size = vd->info.min_queue_size;
+	vd->q = calloc(vd->info.num_queues ? vd->info.num_queues : 1,
+		       sizeof(*vd->q));
+	vd->config_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!vd->q || vd->config_efd < 0) {
+		err = ENOMEM;
+		goto err;
+	}
+	if (set_config_eventfd(vd)) {
+		err = EIO;
+		goto err;
+	}
+	log_info(name, "virtio device %u, %u queues (max size %u), features 0x%llx, abilities 0x%llx",
+		 vd->info.device_id, vd->info.num_queues,
+		 vd->info.max_queue_size,
+		 (unsigned long long)vd->info.device_features,
+		 (unsigned long long)vd->info.abilities);
+	vd_enter_suspended_state(&vd->base);
+	return &vd->base;
+err:
+	vd_destroy(&vd->base);
+	errno = err;
+	return NULL;
+}

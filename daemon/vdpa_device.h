@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vdpa_device.h - the device interface implemented over /dev/vubridge/<name>.
+ */
+#ifndef VUB_VDPA_DEVICE_H
+#define VUB_VDPA_DEVICE_H
+
+#include "device.h"
+
+/*
+ * Open the device node @path (exclusive: EBUSY while another process holds
+ * it) for the vDPA device @name. Returns NULL with errno set and one log
+ * line on failure.
+ */
+struct vu_device *vdpa_device_open(const char *name, const char *path);
+
+#endif /* VUB_VDPA_DEVICE_H */
