@@ -127,6 +127,8 @@ struct vub_mem_table {
 #define VUB_QUEUE_F_PACKED	(1U << 0)	/* packed ring layout */
 #define VUB_QUEUE_F_NO_CALL	(1U << 1)	/* no call eventfd: call_fd ignored */
 #define VUB_QUEUE_F_DISABLED	(1U << 2)	/* program but do not enable */
+/* struct vub_queue_state.flags, output of VUB_STOP_QUEUE only */
+#define VUB_QUEUE_F_NO_STATE	(1U << 3)	/* device cannot report its position */
 
 /**
  * struct vub_queue_start - program and start one virtqueue

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vubridge: per-queue facts and the doorbell mapping.
+ *
+ * Where a device reports a notification area for a queue that starts on a
+ * page boundary and fills at least a page, the file can be mmap()ed at
+ * offset index * PAGE_SIZE, one page, shared, to write that queue's doorbell
+ * directly (vhost-user host notifiers). Pages are inserted at fault time;
+ * the fault handler runs under mmap_lock, so it does not take vub_dev.lock
+ * but an SRCU read lock of vub_srcu plus the dead flag. vub_remove() sets
+ * dead, waits for vub_srcu and zaps the file's mappings, so no doorbell stays
+ * mapped once the device is gone; later faults get SIGBUS.
+ */
+
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/srcu.h>
+#include <linux/uaccess.h>
+#include <linux/vdpa.h>
+
+#include "vub.h"
+
+/**
+ * vub_doorbell_usable() - can queue @index's doorbell be mapped alone?
+ * @v: device, not dead (lock or vub_srcu held)
+ * @index: queue index, < nvqs
+ *
+ * Return: true if the notification area is page aligned and page sized.
+ */
+bool vub_doorbell_usable(struct vub_dev *v, u16 index)
+{
+	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct vdpa_notification_area area;
+
+	if (!ops->get_vq_notification)
+		return false;
+	area = ops->get_vq_notification(v->vdpa, index);
+	return area.addr && PAGE_ALIGNED(area.addr) && area.size >= PAGE_SIZE;
+}
+
+static vm_fault_t vub_doorbell_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vub_dev *v = vma->vm_file->private_data;
+	struct vdpa_notification_area area;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int srcu;
+
+	srcu = srcu_read_lock(&vub_srcu);
+	if (READ_ONCE(v->dead))
+		goto out;
+	/* vm_pgoff was checked against nvqs and fenced at mmap time. */
+	area = vub_ops(v)->get_vq_notification(v->vdpa, vma->vm_pgoff);
+	ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
+			     PHYS_PFN(area.addr));
+out:
+	srcu_read_unlock(&vub_srcu, srcu);
+	return ret;
+}
+
+static const struct vm_operations_struct vub_doorbell_vm_ops = {
+	.fault = vub_doorbell_fault,
+};
+
+/**
+ * vub_mmap() - map the doorbell page of queue vm_pgoff
+ * @file: the device file
+ * @vma: one page, shared, not executable
+ *
+ * Return: 0; -EINVAL for a bad size, offset or sharing; -EPERM for an
+ * executable mapping; -ENODEV once the device is gone; -EOPNOTSUPP if the
+ * queue has no mappable doorbell.
+ */
+int vub_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vub_dev *v = file->private_data;
+	unsigned long index = vma->vm_pgoff;
+	int ret, srcu;
+
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (index >= v->nvqs)
+		return -EINVAL;
+	index = array_index_nospec(index, v->nvqs);
+	vma->vm_pgoff = index;
+
+	srcu = srcu_read_lock(&vub_srcu);
+	ret = -ENODEV;
+	if (READ_ONCE(v->dead))
+		goto out;
+	ret = -EOPNOTSUPP;
+	if (!vub_doorbell_usable(v, index))
+		goto out;
+
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_ops = &vub_doorbell_vm_ops;
+	ret = 0;
+out:
+	srcu_read_unlock(&vub_srcu, srcu);
+	return ret;
+}
+
+long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp)
+{
+	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct vub_queue_info qi;
+	struct vub_vq *vq;
+	long ret;
+	u16 idx;
+
+	ret = -EFAULT;
+	if (copy_from_user(&qi, argp, sizeof(qi)))
+		return ret;
+	ret = -EINVAL;
+	if (qi.reserved[0] || qi.reserved[1])
+		return ret;
+	if (qi.index >= v->nvqs)
+		return ret;
+	idx = array_index_nospec(qi.index, v->nvqs);
+	vq = &v->vqs[idx];
+
+	/* Everything but the index is output. */
+	memset(&qi, 0, sizeof(qi));
+	qi.index = idx;
+
+	if (vub_doorbell_usable(v, idx)) {
+		struct vdpa_notification_area area;
+
+		area = ops->get_vq_notification(v->vdpa, idx);
+		qi.flags |= VUB_QUEUE_INFO_F_DOORBELL;
+		qi.doorbell_offset = (u64)idx << PAGE_SHIFT;
+		qi.doorbell_size = PAGE_SIZE;
+		qi.doorbell_page_offset = offset_in_page(area.addr);
+	}
+	qi.irq = -1;
+	if (ops->get_vq_irq) {
+		int irq = ops->get_vq_irq(v->vdpa, idx);
+
+		if (irq >= 0) {
+			qi.flags |= VUB_QUEUE_INFO_F_IRQ;
+			qi.irq = irq;
+		}
+	}
+	if (vq->started) {
+		qi.flags |= VUB_QUEUE_INFO_F_STARTED;
+		qi.size = vq->size;
+	}
+	if (vq->enabled)
+		qi.flags |= VUB_QUEUE_INFO_F_ENABLED;
+	qi.max_size = ops->get_vq_num_max(v->vdpa);
+
+	if (copy_to_user(argp, &qi, sizeof(qi)))
+		return -EFAULT;
+	return 0;
+}

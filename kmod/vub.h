@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vubridge: private definitions shared by the files of vubridge.ko.
+ *
+ * Lock rules (the order is top to bottom; never take an upper lock while
+ * holding a lower one):
+ *
+ *   vub_dev.lock (mutex)
+ *	Serializes open, release, every ioctl and the device's removal. It
+ *	protects everything marked "[lock]" below. Device ops that may sleep
+ *	are called under it.
+ *   mm->mmap_lock (taken by pin_user_pages_unlocked() under vub_dev.lock)
+ *   vdpa_device.cf_lock (taken by the vdpa_* wrappers under vub_dev.lock)
+ *   device-internal locks (e.g. vdpa_sim's mutex, taken inside the ops)
+ *   eventfd wait-queue lock (taken by add/remove_wait_queue() under
+ *	vub_dev.lock; our kick wake-up runs under it and calls ->kick_vq())
+ *
+ * The doorbell fault handler runs under mmap_lock and therefore must not
+ * take vub_dev.lock (pin_user_pages would invert the order). It runs
+ * inside an SRCU read section of vub_srcu and checks vub_dev.dead instead;
+ * removal sets dead, waits for vub_srcu, then zaps the mappings.
+ *
+ * Device callbacks (used-buffer and config interrupts) may run in hard-irq,
+ * soft-irq or process context, with device locks held. They only read
+ * RCU-protected eventfd pointers ("[rcu]"), bump atomic counters and queue
+ * work. Writers swap the pointers under vub_dev.lock and wait with
+ * synchronize_rcu() before dropping the old context.
+ */
+#ifndef _VUB_H
+#define _VUB_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/vdpa.h>
+#include <linux/vhost_iotlb.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <linux/vubridge.h>
+
+struct eventfd_ctx;
+struct iommu_domain;
+
+/**
+ * enum vub_map_path - how memory is made visible to the device
+ * @VUB_MAP_SET_MAP: the device takes a whole IOVA->PA table (->set_map)
+ * @VUB_MAP_DMA_MAP: the device takes ranges one by one (->dma_map)
+ * @VUB_MAP_IOMMU: the platform IOMMU translates for the DMA device
+ */
+enum vub_map_path {
+	VUB_MAP_SET_MAP,
+	VUB_MAP_DMA_MAP,
+	VUB_MAP_IOMMU,
+};
+
+/**
+ * struct vub_run - physically contiguous pinned pages of a region
+ * @pfn: first page frame
+ * @npages: number of pages
+ */
+struct vub_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+/**
+ * struct vub_region - one pinned, device-mapped memory region [lock]
+ * @node: entry in vub_dev.regions, sorted by @iova
+ * @iova: device address of the first byte
+ * @size: length in bytes (page multiple)
+ * @uaddr: user address it was pinned from
+ * @perm: VUB_PERM_*
+ * @npages: @size in pages
+ * @mm: address space the pages were pinned from and pinned_vm is charged
+ *	to (mmgrab()ed; not the address space itself, only the struct)
+ * @runs: the pinned pages as physically contiguous runs, in IOVA order
+ * @nruns: valid entries in @runs
+ * @cap: allocated entries in @runs
+ * @mapped: the runs are mapped in the device (dma_map/IOMMU paths)
+ * @accounted: @npages are charged to @mm and to the pin counters
+ */
+struct vub_region {
+	struct list_head node;
+	u64 iova;
+	u64 size;
+	u64 uaddr;
+	u32 perm;
+	unsigned long npages;
+	struct mm_struct *mm;
+	struct vub_run *runs;
+	unsigned long nruns;
+	unsigned long cap;
+	bool mapped;
+	bool accounted;
+};
+
+/**
+ * struct vub_vq - one virtqueue as programmed through the file
+ * @vub: owning device
+ * @index: queue index
+ * @started: programmed by VUB_START_QUEUE and not stopped [lock]
+ * @enabled: ready in the device [lock]
+ * @packed: packed ring layout [lock]
+ * @size: ring size [lock]
+ * @desc_addr: descriptor area IOVA [lock]
+ * @driver_addr: driver area IOVA [lock]
+ * @device_addr: device area IOVA [lock]
+ * @kick_file: the kick eventfd's file, referenced while polled [lock]
+ * @kick_ctx: its eventfd context [lock]
+ * @kick_wqh: wait queue our @kick_wait sits on, or NULL [lock]
+ * @kick_wait: wait-queue entry whose wake-up kicks the device
+ * @kick_pt: poll table used to find @kick_wqh
+ * @call_ctx: eventfd signalled on a used-buffer notification [lock, rcu]
+ * @err_ctx: eventfd signalled when the device needs a reset [lock, rcu]
+ * @call_work: signals @call_ctx where the callback itself may not
+ * @kicks: kicks forwarded since start (atomic, any context)
+ * @interrupts: device callbacks since start (atomic, any context)
+ */
+struct vub_vq {
+	struct vub_dev *vub;
+	u16 index;
+	bool started;
+	bool enabled;
+	bool packed;
+	u32 size;
+	u64 desc_addr;
+	u64 driver_addr;
+	u64 device_addr;
+	struct file *kick_file;
+	struct eventfd_ctx *kick_ctx;
+	wait_queue_head_t *kick_wqh;
+	wait_queue_entry_t kick_wait;
+	poll_table kick_pt;
+	struct eventfd_ctx __rcu *call_ctx;
+	struct eventfd_ctx __rcu *err_ctx;
+	struct work_struct call_work;
+	atomic64_t kicks;
+	atomic64_t interrupts;
+};
+
+/**
+ * struct vub_dev - a vDPA device bound to vubridge and its char device
+ * @dev: the class device (/dev/vubridge/<name>); its refcount owns this
+ *	struct: probe holds one reference, each open file another
+ * @cdev: the character device
+ * @vdpa: the vDPA device; only valid while !@dead
+ * @nvqs: number of virtqueues
+ * @minor: char device minor
+ * @path: how memory reaches the device
+ * @lock: see the lock rules at the top of this file
+ * @dead: the vDPA device was removed; every call fails with ENODEV
+ *	[written under lock with WRITE_ONCE; read under lock, or under
+ *	vub_srcu by the fault handler]
+ * @opened: a file is open on the device [lock]
+ * @mapping: address space of the open file, for zapping doorbells [lock]
+ * @features_set: driver features were written since the last reset [lock]
+ * @suspended: suspended by VUB_SUSPEND [lock]
+ * @range: usable IOVA range [lock]
+ * @domain: platform IOMMU domain (VUB_MAP_IOMMU, while open) [lock]
+ * @regions: list of struct vub_region, sorted by IOVA [lock]
+ * @nregions: entries in @regions [lock]
+ * @devmap: table last handed to ->set_map() (VUB_MAP_SET_MAP) [lock]
+ * @vqs: the virtqueues
+ * @config_ctx: config-change eventfd [lock, rcu]
+ * @status_work: looks for NEEDS_RESET after a config interrupt
+ * @cfgpoll_work: periodic config-space comparison (config_poll_ms)
+ * @cfgpoll_on: @cfgpoll_work is armed [lock]
+ * @cfg_size: size of @cfg_snap [lock]
+ * @cfg_snap: last seen config space, owned by @cfgpoll_work while armed
+ * @cfg_gen: last seen config generation, as @cfg_snap
+ * @needs_reset: NEEDS_RESET already reported since the last reset
+ * @pinned: pages this device currently pins (atomic)
+ */
+struct vub_dev {
+	struct device dev;
+	struct cdev cdev;
+	struct vdpa_device *vdpa;
+	u32 nvqs;
+	int minor;
+	enum vub_map_path path;
+
+	struct mutex lock;	/* see the lock rules at the top */
+	bool dead;
+	bool opened;
+	struct address_space *mapping;
+
+	bool features_set;
+	bool suspended;
+	struct vdpa_iova_range range;
+	struct iommu_domain *domain;
+	struct list_head regions;
+	u32 nregions;
+	struct vhost_iotlb *devmap;
+	struct vub_vq *vqs;
+
+	struct eventfd_ctx __rcu *config_ctx;
+	struct work_struct status_work;
+	struct delayed_work cfgpoll_work;
+	bool cfgpoll_on;
+	size_t cfg_size;
+	u8 *cfg_snap;
+	u32 cfg_gen;
+	atomic_t needs_reset;
+
+	atomic64_t pinned;
+};
+
+static inline struct vub_dev *dev_to_vub(struct device *dev)
+{
+	return container_of(dev, struct vub_dev, dev);
+}
+
+static inline const struct vdpa_config_ops *vub_ops(struct vub_dev *v)
+{
+	return v->vdpa->config;
+}
+
+/* main.c */
+extern struct srcu_struct vub_srcu;
+extern unsigned int vub_config_poll_ms;
+void vub_pinned_add(struct vub_dev *v, long npages);
+
+/* chardev.c */
+extern const struct file_operations vub_fops;
+void vub_session_close(struct vub_dev *v);
+
+/* state.c */
+u8 vub_status(struct vub_dev *v);
+bool vub_enable_after_driver_ok(struct vub_dev *v);
+int vub_device_reset(struct vub_dev *v, bool drop_all);
+long vub_ioctl_get_features(struct vub_dev *v, u64 __user *argp);
+long vub_ioctl_set_features(struct vub_dev *v, u64 __user *argp);
+long vub_ioctl_get_status(struct vub_dev *v, u8 __user *argp);
+long vub_ioctl_set_status(struct vub_dev *v, u8 __user *argp);
+long vub_ioctl_suspend(struct vub_dev *v);
+long vub_ioctl_resume(struct vub_dev *v);
+long vub_ioctl_reset(struct vub_dev *v);
+
+/* config.c */
+void vub_config_init(struct vub_dev *v);
+int vub_config_open(struct vub_dev *v);
+void vub_config_close(struct vub_dev *v);
+void vub_config_put_eventfd(struct vub_dev *v);
+void vub_config_set_cb(struct vub_dev *v, bool on);
+void vub_cfgpoll_start(struct vub_dev *v);
+void vub_cfgpoll_stop(struct vub_dev *v);
+long vub_ioctl_read_config(struct vub_dev *v, void __user *argp);
+long vub_ioctl_write_config(struct vub_dev *v, void __user *argp);
+long vub_ioctl_set_config_eventfd(struct vub_dev *v, s32 __user *argp);
+
+/* mem.c */
+int vub_mem_open(struct vub_dev *v);
+void vub_mem_close(struct vub_dev *v);
+void vub_mem_release_all(struct vub_dev *v);
+int vub_mem_remap(struct vub_dev *v);
+bool vub_mem_covers(struct list_head *regions, u64 iova, u64 len, u32 perm);
+long vub_ioctl_set_mem_table(struct vub_dev *v, void __user *argp);
+long vub_ioctl_add_mem_region(struct vub_dev *v, void __user *argp);
+long vub_ioctl_del_mem_region(struct vub_dev *v, void __user *argp);
+
+/* vq.c */
+void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index);
+void vub_vqs_unpoll_all(struct vub_dev *v);
+void vub_vqs_detach_all(struct vub_dev *v);
+void vub_vqs_kick_running(struct vub_dev *v);
+bool vub_vqs_rings_covered(struct vub_dev *v, struct list_head *regions);
+bool vub_vqs_rings_touch(struct vub_dev *v, u64 iova, u64 size);
+void vub_vqs_signal_err(struct vub_dev *v);
+long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp);
+long vub_ioctl_stop_queue(struct vub_dev *v, void __user *argp);
+long vub_ioctl_get_queue_state(struct vub_dev *v, void __user *argp);
+long vub_ioctl_set_queue_state(struct vub_dev *v, void __user *argp);
+long vub_ioctl_enable_queue(struct vub_dev *v, void __user *argp);
+
+/* doorbell.c */
+bool vub_doorbell_usable(struct vub_dev *v, u16 index);
+int vub_mmap(struct file *file, struct vm_area_struct *vma);
+long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp);
+
+/* stats.c */
+long vub_ioctl_get_queue_stats(struct vub_dev *v, void __user *argp);
+
+#endif /* _VUB_H */
