@@ -116,7 +116,7 @@ TEST_F(dev, info_matches_vdpa_tool)
 	EXPECT_EQ(v, (long)in->vendor_id);
 	v = vdpa_field(variant->mgmtdev, "mgmtdev", "max_supported_vqs",
 		       NULL, 0);
-	if (v >= 0)
+	if (v > 0)	/* vdpasim_blk reports 0 here */
 		EXPECT_EQ(v, (long)in->num_queues);
 
 	EXPECT_LE(1u, in->min_queue_size);

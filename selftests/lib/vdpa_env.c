@@ -288,30 +288,23 @@ long vub_module_param(const char *name, const char *param)
 
 static int del_devs_of(const char *mgmtdev)
 {
-	char path[512], link[512];
-	struct dirent *de;
-	DIR *d = opendir(VDPA_BUS_DIR "/devices");
-	int ret = 0;
+	char names[2048], *save = NULL, *n;
+	int ret;
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		ssize_t n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		/* The parent of a sim device is the sim's mgmt device. */
-		snprintf(path, sizeof(path), VDPA_BUS_DIR "/devices/%s",
-			 de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		if (strstr(link, mgmtdev) && vub_vdpa_dev_del(de->d_name))
-			ret = -EBUSY;
+	/* A simulator device's sysfs parent is not its management device:
+	 * ask the vdpa tool which devices belong to @mgmtdev.
+	 */
+	ret = vub_sh_out(names, sizeof(names),
+			 "vdpa -j dev show | jq -r '.dev // {} | to_entries[] | select(.value.mgmtdev == \"%s\") | .key'",
+			 mgmtdev);
+	if (ret)
+		return -EIO;
+	for (n = strtok_r(names, "\n", &save); n; n = strtok_r(NULL, "\n", &save)) {
+		ret = vub_vdpa_dev_del(n);
+		if (ret)
+			return ret;
 	}
-	closedir(d);
-	return ret;
+	return 0;
 }
 
 int vub_sims_reload(const char *params)

@@ -81,7 +81,7 @@ static inline const char *vubt_missing(void)
 	ret = vub_modules_load_all();
 	if (ret) {
 		snprintf(why, sizeof(why),
-			 "modules not loadable (%s): build with `make` (kmod/vubridge.ko) and scripts/ksrc.sh (build/sims)",
+			 "modules not loadable: %s",
 			 vub_env_err());
 		return why;
 	}
