@@ -193,7 +193,10 @@ static void send_host_notifier(struct vu_session *s, uint32_t idx)
 }
 
 /* Without the STATUS protocol feature nobody sends DRIVER_OK: the engine
- * sets it once every enabled, configured ring runs. */
+ * sets it once every enabled ring runs (counting, for front-ends without
+ * VHOST_USER_F_PROTOCOL_FEATURES whose rings are all enabled implicitly,
+ * only the rings they configured). A ring enabled later takes the
+ * device's after-DRIVER_OK path. */
 static int maybe_driver_ok(struct vu_session *s)
 {
 	uint32_t i;
@@ -204,7 +207,8 @@ static int maybe_driver_ok(struct vu_session *s)
 	for (i = 0; i < s->nvrings; i++) {
 		const struct vu_vring *r = &s->vrings[i];
 
-		if (r->enabled && r->addr_set && !r->started)
+		if (r->enabled && (r->addr_set || r->enable_sent) &&
+		    !r->started)
 			return 0;
 	}
 	ret = s->ops->set_status(s->dev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
@@ -695,6 +699,7 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 		return vu_violation(s, "queue %u: enable value %u is not 0 or 1",
 				    idx, on);
 	ring->enabled = on;
+	ring->enable_sent = on;
 	if (on)
 		return maybe_start(s, idx);
 	ret = ring_stop(s, idx);
@@ -1060,7 +1065,8 @@ struct vu_session *vu_session_new(struct vu_device *dev, int fd,
 	s->end_arg = arg;
 	s->nvrings = dev->num_queues;
 	for (i = 0; i < s->nvrings; i++)
-		ring_clear(&s->vrings[i]);
+		s->vrings[i].kick_fd = s->vrings[i].call_fd =
+			s->vrings[i].err_fd = -1;
 	vu_mem_init(&s->mem);
 	s->breq.fd = -1;
 	s->breq.s = s;

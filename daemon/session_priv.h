@@ -20,6 +20,7 @@ struct vu_vring {
 	bool num_set;
 	bool addr_set;
 	bool enabled;
+	bool enable_sent;		/* enabled by SET_VRING_ENABLE */
 	bool started;
 	bool packed;
 	bool notifier_sent;

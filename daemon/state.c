@@ -531,10 +531,8 @@ static int apply_state(struct vu_session *s, const struct vu_state *st,
 	if (st->features & ~offered)
 		BAD("state needs features 0x%llx this device lacks",
 		    (unsigned long long)(st->features & ~offered));
-	if (st->protocol_features & ~s->offered_pf)
-		BAD("state needs protocol features 0x%llx this device lacks",
-		    (unsigned long long)(st->protocol_features &
-					 ~s->offered_pf));
+	/* Protocol features belong to a connection, not to the device:
+	 * recorded for information, not required. */
 	ret = s->ops->restore(s->dev, st->devdata, st->devdata_len);
 	if (ret < 0)
 		BAD("the device refused its state: %s", strerror(-ret));
