@@ -13,6 +13,7 @@ mac=02:00:00:00:00:01
 
 step() { printf '\n=== %s\n' "$*"; }
 run() { echo "\$ $*"; "$@"; }
+write() { echo "\$ echo $1 > $2"; echo "$1" > "$2"; }
 
 if [ ! -f "$root/kmod/vubridge.ko" ]; then
 	echo "demo: $root/kmod/vubridge.ko is missing: run 'make' first" >&2
@@ -33,11 +34,11 @@ sys=/sys/bus/vdpa/devices/$dev
 echo "driver: $(basename "$(readlink "$sys/driver")")"
 
 step "steer it to vubridge: driver_override, unbind, bind"
-run sh -c "echo vubridge > $sys/driver_override"
+write vubridge "$sys/driver_override"
 if [ -e "$sys/driver" ]; then
-	run sh -c "echo $dev > $sys/driver/unbind"
+	write "$dev" "$sys/driver/unbind"
 fi
-run sh -c "echo $dev > /sys/bus/vdpa/drivers/vubridge/bind"
+write "$dev" /sys/bus/vdpa/drivers/vubridge/bind
 echo "driver: $(basename "$(readlink "$sys/driver")")"
 
 step "the device node and the device"
@@ -47,5 +48,6 @@ run vdpa dev config show "$dev"
 
 step "delete the device: its node goes away"
 run vdpa dev del "$dev"
-run ls -l /dev/vubridge/
+echo "\$ ls /dev/vubridge/"
+ls /dev/vubridge/ 2>/dev/null || echo "(gone)"
 run rmmod vubridge
