@@ -225,8 +225,11 @@ TEST_F_TIMEOUT(leak, device_deleted_under_running_queues, 300)
 	ASSERT_OK(vub_vdpa_dev_del(DEV));
 	EXPECT_EQ(base, pinned_wait_baseline(base, 10000));
 	EXPECT_EQ(-ENODEV, vub_get_info(self->r.fd, &info));
-	/* kicks into a dead device are harmless */
+	/* kicks into a dead device are harmless and answered by nothing */
+	evfd_drain(self->r.rx.call_fd);
+	evfd_drain(self->r.tx.call_fd);
 	EXPECT_EQ(0, virtq_kick(&self->r.tx));
+	EXPECT_EQ(-ETIMEDOUT, evfd_wait(self->r.tx.call_fd, 200));
 	EXPECT_EQ(-ETIMEDOUT, evfd_wait(self->r.rx.call_fd, 200));
 }
 

@@ -11,10 +11,20 @@
 
 long pinned_vmstat(void)
 {
-	FILE *f = fopen("/proc/vmstat", "re");
 	long acq = -1, rel = -1, v;
 	char key[64];
+	FILE *f;
 
+	/*
+	 * The node counters keep per-CPU deltas that /proc/vmstat does not
+	 * show until they pass a threshold: fold them first (root only).
+	 */
+	f = fopen("/proc/sys/vm/stat_refresh", "we");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "re");
 	if (!f)
 		return -errno;
 	while (fscanf(f, "%63s %ld", key, &v) == 2) {

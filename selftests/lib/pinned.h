@@ -6,7 +6,9 @@
 #ifndef VUBT_PINNED_H
 #define VUBT_PINNED_H
 
-/* nr_foll_pin_acquired - nr_foll_pin_released, or -errno. */
+/* nr_foll_pin_acquired - nr_foll_pin_released (per-CPU deltas folded in
+ * through /proc/sys/vm/stat_refresh), or -errno.
+ */
 long pinned_vmstat(void);
 /* /sys/class/vubridge/<name>/pinned_pages, or -ENOENT if absent. */
 long pinned_dev(const char *name);
