@@ -58,6 +58,7 @@
 struct vd_queue {
 	bool running;
 	struct vu_queue_cfg cfg;
+	const struct vu_mem *mem;	/* valid while running */
 };
 
 struct vdpa_dev {
@@ -209,6 +210,22 @@ static int stop_hw_queue(struct vdpa_dev *vd, uint32_t idx,
 	vd->q[idx].running = false;
 	if (ret)
 		return ret;
+	if ((qs.flags & VUB_QUEUE_F_NO_STATE) && !vd->q[idx].cfg.packed) {
+		/* The device cannot tell (vp_vdpa): it stopped, and an
+		 * in-order device has used everything it took, so the used
+		 * index in guest memory is where it stands. */
+		const struct vu_queue_cfg *c = &vd->q[idx].cfg;
+		const volatile uint16_t *used_idx = vd->q[idx].mem ?
+			vu_mem_gpa_to_ptr(vd->q[idx].mem, c->used_gpa + 2, 2) :
+			NULL;
+
+		memset(out, 0, sizeof(*out));
+		if (used_idx)
+			out->avail_idx = *used_idx;
+		log_info(vd->base.name, "queue %u: the device has no ring state; resuming at the used index %u",
+			 idx, out->avail_idx);
+		return 0;
+	}
 	out->avail_idx = qs.avail_idx;
 	out->avail_wrap = qs.avail_wrap;
 	out->used_idx = qs.used_idx;
@@ -407,7 +424,6 @@ static int vd_start_queue(struct vu_device *dev, uint32_t idx,
 	struct vdpa_dev *vd = to_vd(dev);
 	int ret;
 
-	(void)mem;
 	if (idx >= dev->num_queues || vd->q[idx].running)
 		return -EINVAL;
 	if (!vd->features_ok)
@@ -416,6 +432,7 @@ static int vd_start_queue(struct vu_device *dev, uint32_t idx,
 	if (ret)
 		return ret;
 	vd->q[idx].cfg = *q;
+	vd->q[idx].mem = mem;
 	if ((vd->hw_status & S_DRIVER_OK) &&
 	    !has_ability(vd, VUB_ABILITY_ENABLE_AFTER_DRIVER_OK))
 		return restart_all(vd, idx);

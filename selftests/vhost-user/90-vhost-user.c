@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 90-vhost-user.c - vubridged end to end, in the VM: the test front-end
+ * (vu_frontend.c) talks vhost-user to the daemon, the daemon programs
+ * vubridge.ko, the simulators move the data.
+ *
+ * net: >= 10,000 frames loop back byte for byte through vdpa_sim_net;
+ * stop/restart (GET_VRING_BASE) and snapshot/restore mid-traffic lose and
+ * duplicate nothing; a config change reaches the front-end as
+ * CONFIG_CHANGE_MSG; two devices at once, one front-end killed mid-traffic;
+ * the daemon killed with SIGKILL and a new one serving again.
+ * blk: 4 MiB written and read back through vdpa_sim_blk.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "blk_req.h"
+#include "evwait.h"
+#include "net_frame.h"
+#include "net_loop.h"
+#include "vub_test.h"
+#include "vu_frontend.h"
+
+#define SOCK_DIR	"/tmp/vubd"
+#define DEV_A		"vunet0"
+#define DEV_B		"vunet1"
+#define DEV_BLK		"vublk0"
+#define MAC_A		"02:00:00:00:0a:01"
+#define MAC_B		"02:00:00:00:0b:01"
+#define QSIZE		256
+#define MEMSIZE		(8u << 20)
+#define GPA_BASE	(1ull << 20)
+#define WANT_PF		(VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK) |	\
+			 VU_PF(VU_PF_CONFIG) | VU_PF(VU_PF_BACKEND_REQ) |	\
+			 VU_PF(VU_PF_BACKEND_SEND_FD) |			\
+			 VU_PF(VU_PF_RESET_DEVICE) | VU_PF(VU_PF_STATUS) |	\
+			 VU_PF(VU_PF_DEVICE_STATE) |			\
+			 VU_PF(VU_PF_CONFIGURE_MEM_SLOTS))
+
+static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0, 0xee };
+
+/* ---- the daemon ---- */
+
+static pid_t daemon_start(void)
+{
+	char bin[512], logp[512];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/daemon/vubridged", vub_build_dir());
+	snprintf(logp, sizeof(logp), "%s/vubridged.log",
+		 getenv("VUB_RESULTS") ? getenv("VUB_RESULTS") : "/tmp");
+	if (access(bin, X_OK))
+		return -ENOENT;
+	mkdir(SOCK_DIR, 0755);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(bin, bin, "--foreground", "--socket-dir", SOCK_DIR,
+		      "--log-level", "info", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void daemon_stop(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- one front-end driving one net device ---- */
+
+struct nfe {
+	struct vu_fe fe;
+	struct guest_mem gm;
+	struct virtq rx, tx;
+	struct net_loop nl;
+	uint8_t mac[6];
+	bool up;
+};
+
+static void nfe_init(struct nfe *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->fe.sock = n->fe.breq = -1;
+	n->gm.memfd = -1;
+}
+
+static void nfe_fini(struct nfe *n)
+{
+	if (n->up) {
+		net_loop_destroy(&n->nl);
+		virtq_destroy(&n->rx);
+		virtq_destroy(&n->tx);
+	}
+	guest_mem_destroy(&n->gm);
+	vu_fe_close(&n->fe);
+	n->up = false;
+}
+
+static int nfe_connect(struct nfe *n, const char *dev, uint64_t pf)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), SOCK_DIR "/%s.sock", dev);
+	ret = vu_fe_connect(&n->fe, path, 10000);
+	if (!ret)
+		ret = vu_fe_negotiate(&n->fe, 1ull << VIRTIO_F_VERSION_1 |
+				      1ull << VIRTIO_NET_F_MAC, pf);
+	if (!ret)
+		ret = vu_fe_get_config(&n->fe, 0, n->mac, 6);
+	return ret;
+}
+
+/* Rings at @b0/@b1, DRIVER_OK. */
+static int nfe_rings(struct nfe *n, uint16_t b0, uint16_t b1)
+{
+	int ret;
+
+	ret = vu_fe_vring(&n->fe, &n->rx, b0);
+	if (!ret)
+		ret = vu_fe_vring(&n->fe, &n->tx, b1);
+	if (!ret)
+		ret = vu_fe_enable(&n->fe, 0, true);
+	if (!ret)
+		ret = vu_fe_enable(&n->fe, 1, true);
+	if (!ret && (n->fe.pf & VU_PF(VU_PF_STATUS)))
+		ret = vu_fe_set_u64(&n->fe, VU_SET_STATUS,
+				    VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				    VIRTIO_CONFIG_S_DRIVER |
+				    VIRTIO_CONFIG_S_FEATURES_OK |
+				    VIRTIO_CONFIG_S_DRIVER_OK);
+	return ret;
+}
+
+static int nfe_start(struct nfe *n, const char *dev, uint64_t pf)
+{
+	struct guest_mem *gms[1] = { &n->gm };
+	int ret;
+
+	ret = nfe_connect(n, dev, pf);
+	if (!ret)
+		ret = guest_mem_init(&n->gm, MEMSIZE, GPA_BASE, 1);
+	if (!ret)
+		ret = virtq_init(&n->rx, &n->gm, 0, QSIZE);
+	if (!ret)
+		ret = virtq_init(&n->tx, &n->gm, 1, QSIZE);
+	if (!ret)
+		ret = net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, src_mac,
+				    true);
+	if (ret)
+		return ret;
+	n->up = true;
+	ret = vu_fe_set_mem_table(&n->fe, gms, 1);
+	if (!ret)
+		ret = nfe_rings(n, 0, 0);
+	if (!ret)
+		ret = net_loop_post_rx(&n->nl);
+	return ret;
+}
+
+/* Stop both rings; their positions in @b. */
+static int nfe_stop(struct nfe *n, uint32_t b[2])
+{
+	int ret = vu_fe_get_vring_base(&n->fe, 0, &b[0]);
+
+	if (!ret)
+		ret = vu_fe_get_vring_base(&n->fe, 1, &b[1]);
+	return ret;
+}
+
+FIXTURE(vu) {
+	pid_t daemon;
+	struct nfe a, b;
+	long pin_base;
+};
+
+FIXTURE_SETUP(vu)
+{
+	nfe_init(&self->a);
+	nfe_init(&self->b);
+	self->daemon = -1;
+	if (vub_modules_load_all())
+		SKIP(return, "modules not loadable (%s): build kmod/ and build/sims/",
+		     vub_env_err());
+	self->pin_base = pinned_vmstat();
+	ASSERT_EQ(0, vub_sim_dev_create(DEV_A, "vdpasim_net", MAC_A)) {
+		TH_LOG("%s", vub_env_err());
+	}
+	ASSERT_EQ(0, vub_sim_dev_create(DEV_B, "vdpasim_net", MAC_B)) {
+		TH_LOG("%s", vub_env_err());
+	}
+	self->daemon = daemon_start();
+	if (self->daemon == -ENOENT)
+		SKIP(return, "build/daemon/vubridged missing: make -C daemon");
+	ASSERT_GT(self->daemon, 0);
+}
+
+FIXTURE_TEARDOWN(vu)
+{
+	nfe_fini(&self->a);
+	nfe_fini(&self->b);
+	daemon_stop(self->daemon, SIGTERM);
+	vub_vdpa_dev_del(DEV_A);
+	vub_vdpa_dev_del(DEV_B);
+	if (self->pin_base >= 0)
+		EXPECT_EQ(self->pin_base,
+			  pinned_wait_baseline(self->pin_base, 5000));
+}
+
+TEST_F(vu, net_10000_frames)
+{
+	int64_t t0;
+
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	EXPECT_EQ(0, memcmp(self->a.mac, "\x02\x00\x00\x00\x0a\x01", 6));
+	t0 = now_ms();
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 10000, 5000)) {
+		TH_LOG("%s", self->a.nl.err);
+	}
+	ASSERT_EQ(10000, self->a.nl.rx_seq);
+	TH_LOG("10000 frames through vubridged + vdpa_sim_net in %lld ms",
+	       (long long)(now_ms() - t0));
+}
+
+TEST_F(vu, net_without_status_protocol)
+{
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF & ~VU_PF(VU_PF_STATUS)));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 2000, 5000)) {
+		TH_LOG("%s", self->a.nl.err);
+	}
+}
+
+TEST_F(vu, stop_restart_mid_traffic)
+{
+	uint32_t b[2];
+	int i;
+
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, net_loop_run(&self->a.nl, 1500, 5000)) {
+			TH_LOG("round %d: %s", i, self->a.nl.err);
+		}
+		ASSERT_EQ(0, nfe_stop(&self->a, b));
+		EXPECT_EQ(self->a.nl.tx_seq & 0xffff, b[1]);
+		/* the same rings, the same positions, new start */
+		ASSERT_EQ(0, nfe_rings(&self->a, (uint16_t)b[0],
+				       (uint16_t)b[1]));
+	}
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 1500, 5000)) {
+		TH_LOG("%s", self->a.nl.err);
+	}
+	EXPECT_EQ(6000, self->a.nl.rx_seq);
+}
+
+TEST_F(vu, snapshot_restore_mid_traffic)
+{
+	struct guest_mem *gms[1] = { &self->a.gm };
+	struct vu_fe old;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	uint32_t b[2], r[2];
+
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 1000, 5000));
+	ASSERT_EQ(0, nfe_stop(&self->a, b));
+	ASSERT_EQ(0, vu_fe_save_state(&self->a.fe, &blob, &len));
+	/* The old connection goes: the device is reset. */
+	old = self->a.fe;
+	vu_fe_close(&old);
+	/* A new connection, a fresh device state, the saved one loaded. */
+	ASSERT_EQ(0, nfe_connect(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, vu_fe_load_state(&self->a.fe, blob, len));
+	free(blob);
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->a.fe, 0, &r[0]));
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->a.fe, 1, &r[1]));
+	EXPECT_EQ(b[0], r[0]);
+	EXPECT_EQ(b[1], r[1]);
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->a.fe, gms, 1));
+	ASSERT_EQ(0, nfe_rings(&self->a, (uint16_t)r[0], (uint16_t)r[1]));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 1000, 5000)) {
+		TH_LOG("%s", self->a.nl.err);
+	}
+	EXPECT_EQ(2000, self->a.nl.rx_seq);
+}
+
+TEST_F(vu, config_change_message)
+{
+	struct vu_fe_msg m;
+	uint8_t mac[6];
+
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, vu_fe_open_backend_channel(&self->a.fe));
+	ASSERT_EQ(0, vub_sh("vdpa dev set name %s mac 02:00:00:00:0a:02",
+			    DEV_A));
+	ASSERT_EQ(0, vu_fe_recv(&self->a.fe, self->a.fe.breq, &m, 5000));
+	EXPECT_EQ(VU_BACKEND_CONFIG_CHANGE_MSG, m.hdr.request);
+	ASSERT_EQ(0, vu_fe_get_config(&self->a.fe, 0, mac, 6));
+	EXPECT_EQ(0x02, mac[5]);
+}
+
+/* A child front-end on DEV_A sends until killed. */
+static pid_t child_traffic(const char *dev)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct nfe n;
+
+		nfe_init(&n);
+		if (nfe_start(&n, dev, WANT_PF))
+			_exit(1);
+		for (;;)
+			if (net_loop_run(&n.nl, 500, 5000))
+				_exit(2);
+	}
+	return pid;
+}
+
+TEST_F(vu, two_devices_one_frontend_killed)
+{
+	pid_t child;
+	long pinned;
+
+	child = child_traffic(DEV_A);
+	ASSERT_GT(child, 0);
+	ASSERT_EQ(0, nfe_start(&self->b, DEV_B, WANT_PF));
+	ASSERT_EQ(0, net_loop_run(&self->b.nl, 2000, 5000));
+	/* A is mid-traffic now: it must hold pinned pages. */
+	pinned = pinned_dev(DEV_A);
+	if (pinned != -ENOENT)
+		EXPECT_GT(pinned, 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ASSERT_EQ(0, net_loop_run(&self->b.nl, 3000, 5000)) {
+		TH_LOG("%s", self->b.nl.err);
+	}
+	/* The daemon reset A and unpinned its memory... */
+	if (pinned != -ENOENT) {
+		int i;
+
+		for (i = 0; i < 100 && pinned_dev(DEV_A) > 0; i++)
+			usleep(50000);
+		EXPECT_EQ(0, pinned_dev(DEV_A));
+	}
+	/* ... and serves it again. */
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 1000, 5000));
+	ASSERT_EQ(0, net_loop_run(&self->b.nl, 1000, 5000));
+}
+
+TEST_F(vu, daemon_sigkill_then_new_daemon)
+{
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 1000, 5000));
+	daemon_stop(self->daemon, SIGKILL);
+	self->daemon = -1;
+	ASSERT_TRUE(vu_fe_peer_closed(&self->a.fe, 5000));
+	/* The module reset the device and unpinned everything. */
+	EXPECT_EQ(self->pin_base, pinned_wait_baseline(self->pin_base, 5000));
+	nfe_fini(&self->a);
+	nfe_init(&self->a);
+	self->daemon = daemon_start();
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
+	ASSERT_EQ(0, net_loop_run(&self->a.nl, 2000, 5000)) {
+		TH_LOG("%s", self->a.nl.err);
+	}
+}
+
+TEST_F(vu, blk_4mib)
+{
+	struct guest_mem *gms[1];
+	struct nfe *n = &self->b;	/* only its fe and gm */
+	struct virtq vq;
+	struct blk_req *req;
+	uint8_t *data, *back;
+	const uint32_t total = 4u << 20;
+	uint32_t off, len, i = 0;
+	char path[256];
+
+	ASSERT_EQ(0, vub_sim_dev_create(DEV_BLK, "vdpasim_blk", NULL)) {
+		TH_LOG("%s", vub_env_err());
+	}
+	snprintf(path, sizeof(path), SOCK_DIR "/%s.sock", DEV_BLK);
+	ASSERT_EQ(0, vu_fe_connect(&n->fe, path, 10000));
+	ASSERT_EQ(0, vu_fe_negotiate(&n->fe, 1ull << VIRTIO_F_VERSION_1 |
+				     1ull << VIRTIO_BLK_F_FLUSH, WANT_PF));
+	ASSERT_EQ(0, guest_mem_init(&n->gm, 2 * total + (2u << 20), GPA_BASE,
+				    1));
+	ASSERT_EQ(0, virtq_init(&vq, &n->gm, 0, 128));
+	req = guest_mem_alloc(&n->gm, sizeof(*req), 16);
+	data = guest_mem_alloc(&n->gm, total, 4096);
+	back = guest_mem_alloc(&n->gm, total, 4096);
+	ASSERT_NE(NULL, back);
+	gms[0] = &n->gm;
+	ASSERT_EQ(0, vu_fe_set_mem_table(&n->fe, gms, 1));
+	ASSERT_EQ(0, vu_fe_vring(&n->fe, &vq, 0));
+	ASSERT_EQ(0, vu_fe_enable(&n->fe, 0, true));
+	ASSERT_EQ(0, vu_fe_set_u64(&n->fe, VU_SET_STATUS, 0xf));
+	blk_pattern(data, 0, total, 7);
+	for (int pass = 0; pass < 2; pass++) {
+		for (off = 0; off < total; off += len, i++) {
+			uint32_t l;
+
+			len = BLK_SECTOR * (1 + (i * 13) % 64);
+			if (len > total - off)
+				len = total - off;
+			ASSERT_EQ(0, blk_req_queue(&vq, req, pass ?
+						   VIRTIO_BLK_T_IN :
+						   VIRTIO_BLK_T_OUT,
+						   off / BLK_SECTOR,
+						   (pass ? back : data) + off,
+						   len));
+			virtq_kick(&vq);
+			ASSERT_LE(0, evfd_wait(vq.call_fd, 5000));
+			ASSERT_EQ(req, virtq_get_used(&vq, &l));
+			ASSERT_EQ(VIRTIO_BLK_S_OK, req->status);
+		}
+	}
+	EXPECT_EQ(0, memcmp(data, back, total));
+	virtq_destroy(&vq);
+	vu_fe_close(&n->fe);
+	vub_vdpa_dev_del(DEV_BLK);
+}
+
+TEST_HARNESS_MAIN
