@@ -103,19 +103,15 @@ if [ $vm = 1 ]; then
 		step "VM tests: selftests/run_vm.sh does not exist" 1
 		finish
 	fi
-	echo "# VM tests (scripts/vm/run.sh, console: ${logs#"$top"/}/vm-console.log)"
+	echo "# VM tests (scripts/vm/run.sh; console and results: ${logs#"$top"/}/vm-console.log, ${logs#"$top"/}/vm/)"
+	# run.sh copies the results out before another VM run may start.
+	res=$logs/vm
 	rc=0
-	"$top/scripts/vm/run.sh" > "$logs/vm-console.log" 2>&1 || rc=$?
-	res=$top/build/vm/results
+	"$top/scripts/vm/run.sh" --save "$res" > "$logs/vm-console.log" 2>&1 || rc=$?
 	status=$(cat "$res/status" 2>/dev/null || echo 255)
-	if [ -f "$res/output.txt" ]; then
-		cp "$res/output.txt" "$logs/vm-output.log"
-	else
-		: > "$logs/vm-output.log"
-	fi
-	[ -f "$res/dmesg.txt" ] && cp "$res/dmesg.txt" "$logs/vm-dmesg.txt"
+	[ -f "$res/output.txt" ] || : > "$res/output.txt"
 	grep '^vm: ' "$logs/vm-console.log" | sed 's/^/# /' || true
-	tap "vm" "$status" "$logs/vm-output.log"
+	tap "vm" "$status" "$res/output.txt"
 	rc=0
 	"$top/scripts/vm/logcheck.sh" "$res" > "$logs/vm-logcheck.log" 2>&1 || rc=$?
 	step "kernel log clean" $rc "$logs/vm-logcheck.log"

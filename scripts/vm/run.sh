@@ -16,6 +16,8 @@ Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS
                   QEMU's escape is Ctrl-A x)
   --timeout SEC   give the command SEC seconds (default 1200)
   --append ARGS   extra kernel command line arguments
+  --save DIR      copy the results (output.txt, dmesg.txt, status, tainted)
+                  to DIR before the next VM run of this tree may replace them
 
 Inside the guest: VUB_ROOT (repository root), VUB_BUILD, VUB_RESULTS=/results
 (host: build/vm/results), KVER. /tmp and /run are tmpfs; the rest of the host
@@ -31,12 +33,14 @@ cmd=$top/selftests/run_vm.sh
 default_cmd=1
 timeout=1200
 append=
+save=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell) mode=shell ;;
 	--cmd) cmd=${2:?--cmd needs an argument}; default_cmd=0; shift ;;
 	--timeout) timeout=${2:?--timeout needs an argument}; shift ;;
 	--append) append=${2:?--append needs an argument}; shift ;;
+	--save) save=${2:?--save needs a directory}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -134,6 +138,12 @@ fi
 if ! "$top/scripts/vm/logcheck.sh" "$results" | sed 's/^/vm: kernel log: /'; then
 	echo "vm: FAIL: the kernel log is not clean"
 	fail=1
+fi
+if [ -n "$save" ]; then
+	mkdir -p "$save"
+	for f in output.txt dmesg.txt status tainted; do
+		[ ! -f "$results/$f" ] || cp "$results/$f" "$save/$f"
+	done
 fi
 if [ -f "$results/dmesg.txt" ]; then
 	echo "vm: ${elapsed}s; kernel log: $results/dmesg.txt; output: $results/output.txt"
