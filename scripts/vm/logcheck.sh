@@ -5,8 +5,9 @@
 # Fail (and print the offending lines) if the guest kernel log in
 # RESULTS_DIR/dmesg.txt reports a warning, bug, oops, GPF, refcount or
 # kmemleak problem, or if the kernel taint (RESULTS_DIR/tainted) has the
-# W (warning, bit 9) or D (died/oops, bit 7) flag. Out-of-tree and unsigned
-# module taints are expected and ignored.
+# W (warning, bit 9), D (died/oops, bit 7) or B (bad page or slab
+# corruption, bit 5) flag. Out-of-tree and unsigned module taints are
+# expected and ignored.
 set -eu
 
 dir=$1
@@ -19,8 +20,8 @@ if grep -nE 'WARNING:|BUG:|Oops|general protection|refcount_t|kmemleak' "$dir/dm
 	bad=1
 fi
 taint=$(cat "$dir/tainted" 2>/dev/null || echo 0)
-if [ $((taint & (1 << 9))) -ne 0 ] || [ $((taint & (1 << 7))) -ne 0 ]; then
-	echo "logcheck: kernel taint $taint has W (warning) or D (oops) set"
+if [ $((taint & (1 << 9 | 1 << 7 | 1 << 5))) -ne 0 ]; then
+	echo "logcheck: kernel taint $taint has W (warning), D (oops) or B (bad page/slab) set"
 	bad=1
 fi
 exit $bad
