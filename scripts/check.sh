@@ -49,6 +49,7 @@ step() {
 }
 
 finish() {
+	echo "# wall time ${SECONDS}s"
 	echo "1..$last"
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ] && exit 0
