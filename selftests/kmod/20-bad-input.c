@@ -371,14 +371,15 @@ TEST_F(bad, use_after_vdpa_dev_del_enodev)
 	ASSERT_EQ(0, negotiate(self));
 	ASSERT_EQ(0, map(self));
 	ASSERT_EQ(0, vub_start_queue(self->fd, &self->vq, 0));
-	EXPECT_LT(base, pinned_vmstat());
+	VUBT_EXPECT_PINNED_DELTA(self->gm.size / PG, base);
+	EXPECT_EQ((long)(self->gm.size / PG), pinned_module() - self->watch.module);
 
 	ASSERT_OK(vub_vdpa_dev_del(self->name));
 	vub_node_path(self->name, path, sizeof(path));
 	EXPECT_OK(vub_wait_path(path, false, 2000));
 	expect_enodev_everywhere(_metadata, self);
 	/* the pages are released with the device, not at close */
-	EXPECT_EQ(base, pinned_wait_baseline(base, 3000));
+	VUBT_EXPECT_PINS_BACK(&self->watch, 3000);
 	EXPECT_EQ(0, close(self->fd));
 	self->fd = -1;
 }
@@ -394,8 +395,7 @@ TEST_F(bad, use_after_unbind_enodev)
 	ASSERT_OK(vub_vdpa_unbind(self->name));
 	EXPECT_OK(vub_wait_path(path, false, 2000));
 	expect_enodev_everywhere(_metadata, self);
-	EXPECT_EQ(self->watch.pinned,
-		  pinned_wait_baseline(self->watch.pinned, 3000));
+	VUBT_EXPECT_PINS_BACK(&self->watch, 3000);
 	/* bound again: a new node that opens while the old file is dead */
 	ASSERT_OK(vub_vdpa_bind(self->name, VUB_DRIVER));
 	ASSERT_OK(vub_wait_path(path, true, 2000));

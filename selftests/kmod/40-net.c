@@ -150,10 +150,8 @@ TEST_F_TIMEOUT(net, traffic_10k_frames, 300)
 	else
 		EXPECT_EQ((long)(self->r.gm.size / PG), pins);
 	EXPECT_EQ((long)(self->r.gm.size / PG),
-		  pinned_vmstat() - self->pinned_before_map)
-		TH_LOG("baseline at setup %ld, before the table %ld, now %ld",
-		       self->watch.pinned, self->pinned_before_map,
-		       pinned_vmstat());
+		  pinned_module() - self->watch.module);
+	VUBT_EXPECT_PINNED_DELTA(self->r.gm.size / PG, self->pinned_before_map);
 }
 
 TEST_F(net, queue_info)
@@ -244,8 +242,7 @@ TEST_F_TIMEOUT(net, restore_into_reset_device, 300)
 	ASSERT_EQ(0, vub_get_status(self->r.fd, &st));
 	EXPECT_EQ(0, st);
 	/* reset dropped every mapping */
-	EXPECT_EQ(self->watch.pinned,
-		  pinned_wait_baseline(self->watch.pinned, 3000));
+	VUBT_EXPECT_PINS_BACK(&self->watch, 3000);
 
 	/* a fresh device gets the saved state */
 	ASSERT_EQ(0, vub_negotiate(self->r.fd, NET_RIG_FEATURES, NULL));

@@ -78,13 +78,14 @@ TEST_F_TIMEOUT(leak, map_1gib_region, 600)
 	self->r.alloc_offset = GIB - (8u << 20);
 	ASSERT_OK(rig_up(&self->r, GIB));
 	TH_LOG("1 GiB mapped in %lld ms", (long long)(now_ms() - t0));
-	EXPECT_EQ((long)(GIB / PG), pinned_vmstat() - base);
+	VUBT_EXPECT_PINNED_DELTA(GIB / PG, base);
+	EXPECT_EQ((long)(GIB / PG), pinned_module() - self->watch.module);
 	pins = pinned_dev(DEV);
 	if (pins != -ENOENT)
 		EXPECT_EQ((long)(GIB / PG), pins);
 	ASSERT_EQ(0, net_loop_run(&self->r.nl, 1000, 10000)) TH_LOG("%s", self->r.nl.err);
 	net_rig_fini(&self->r);
-	EXPECT_EQ(base, pinned_wait_baseline(base, 10000));
+	VUBT_EXPECT_PINS_BACK(&self->watch, 10000);
 	pins = pinned_dev(DEV);
 	if (pins != -ENOENT)
 		EXPECT_EQ(0, pins);
@@ -120,15 +121,18 @@ TEST_F_TIMEOUT(leak, sigkill_holder_of_1gib, 600)
 	ASSERT_EQ(1, ret);
 	ASSERT_EQ(1, read(p[0], &c, 1)) TH_LOG("the child failed to bring the device up");
 	close(p[0]);
-	EXPECT_LE((long)(GIB / PG), pinned_vmstat() - base);
+	VUBT_EXPECT_PINNED_DELTA(GIB / PG, base);
+	EXPECT_EQ((long)(GIB / PG), pinned_module() - self->watch.module);
 
 	ASSERT_EQ(0, kill(self->child, SIGKILL));
 	ASSERT_EQ(self->child, waitpid(self->child, &st, 0));
 	self->child = -1;
 	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		TH_LOG("the child ended before the kill (status 0x%x)", st);
-	after = pinned_wait_baseline(base, 20000);
-	EXPECT_EQ(base, after) TH_LOG("%ld pages still pinned", after - base);
+	after = pinned_module_wait(self->watch.module, 20000);
+	EXPECT_EQ(self->watch.module, after)
+		TH_LOG("vubridge still pins %ld pages", after - self->watch.module);
+	VUBT_EXPECT_PINS_BACK(&self->watch, 20000);
 	if (pinned_dev(DEV) != -ENOENT)
 		EXPECT_EQ(0, pinned_dev(DEV));
 
@@ -164,7 +168,7 @@ struct memlock_result {
 TEST_F_TIMEOUT(leak, rlimit_memlock, 120)
 {
 	struct memlock_result *res;
-	long base = self->watch.pinned;
+	long base = self->watch.module;
 	int st;
 
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
@@ -192,7 +196,7 @@ TEST_F_TIMEOUT(leak, rlimit_memlock, 120)
 		if (res->setup)
 			_exit(0);
 		res->over = vub_map_mem(fd, &big, VUB_PERM_RW);
-		res->pinned_over = pinned_vmstat() - base;
+		res->pinned_over = pinned_module() - base;
 		res->within = vub_map_mem(fd, &small, VUB_PERM_RW);
 		vub_set_mem_table(fd, NULL, 0);
 		rl.rlim_cur = rl.rlim_max = 0;
@@ -216,14 +220,13 @@ TEST_F_TIMEOUT(leak, rlimit_memlock, 120)
 
 TEST_F_TIMEOUT(leak, device_deleted_under_running_queues, 300)
 {
-	long base = self->watch.pinned;
 	struct vub_device_info info;
 
 	ASSERT_OK(rig_up(&self->r, 64 << 20));
 	ASSERT_EQ(0, net_loop_run(&self->r.nl, 500, 10000)) TH_LOG("%s", self->r.nl.err);
 	ASSERT_LT(0u, burst_helper(&self->r));
 	ASSERT_OK(vub_vdpa_dev_del(DEV));
-	EXPECT_EQ(base, pinned_wait_baseline(base, 10000));
+	VUBT_EXPECT_PINS_BACK(&self->watch, 10000);
 	EXPECT_EQ(-ENODEV, vub_get_info(self->r.fd, &info));
 	/* kicks into a dead device are harmless and answered by nothing */
 	evfd_drain(self->r.rx.call_fd);

@@ -50,16 +50,45 @@ long pinned_dev(const char *name)
 	return ret ? ret : v;
 }
 
-long pinned_wait_baseline(long baseline, int timeout_ms)
+long pinned_module(void)
+{
+	long v;
+	int ret = vub_read_long("/sys/module/vubridge/parameters/pinned_pages",
+				&v);
+
+	return ret ? ret : v;
+}
+
+long pinned_wait_near(long baseline, long slack, int timeout_ms)
 {
 	struct timespec ts = { 0, 20 * 1000000L };
 	long v = pinned_vmstat();
 	int waited = 0;
 
-	while (v != baseline && waited < timeout_ms) {
+	while ((v > baseline + slack || v < baseline - slack) &&
+	       waited < timeout_ms) {
 		nanosleep(&ts, NULL);
 		waited += 20;
 		v = pinned_vmstat();
+	}
+	return v;
+}
+
+long pinned_wait_baseline(long baseline, int timeout_ms)
+{
+	return pinned_wait_near(baseline, 0, timeout_ms);
+}
+
+long pinned_module_wait(long baseline, int timeout_ms)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	long v = pinned_module();
+	int waited = 0;
+
+	while (v != baseline && v != -ENOENT && waited < timeout_ms) {
+		nanosleep(&ts, NULL);
+		waited += 20;
+		v = pinned_module();
 	}
 	return v;
 }

@@ -8,6 +8,7 @@
 #define VUBT_VUB_TEST_H
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,29 +97,59 @@ static inline const char *vubt_missing(void)
 		SKIP(return, "%s", __why);				\
 } while (0)
 
-/* Per-test watch: kernel log problems and pinned pages since setup. */
+/*
+ * Per-test watch: kernel log problems and pinned pages since setup. Pins
+ * are checked exactly on vubridge's own counter and, within PIN_NOISE, on
+ * the kernel-wide FOLL_PIN count (which catches pins the module forgets to
+ * count).
+ */
 struct vubt_watch {
 	int kmsg;
-	long pinned;
+	long pinned;		/* kernel-wide, at setup */
+	long module;		/* vubridge's counter at setup, or -ENOENT */
 };
 
 static inline void vubt_watch_start(struct vubt_watch *w)
 {
 	w->kmsg = kmsg_mark();
 	w->pinned = pinned_vmstat();
+	w->module = pinned_module();
 }
 
-#define VUBT_WATCH_CHECK(w) do {					\
-	char __first[512];						\
-	long __pin;							\
-	int __n;							\
+/* Pinned pages back at the watch's baseline (both counters). */
+#define VUBT_EXPECT_PINS_BACK(w, timeout_ms) do {			\
+	long __pin, __mod;						\
+	if ((w)->module >= 0) {						\
+		__mod = pinned_module_wait((w)->module, (timeout_ms));	\
+		if (__mod != -ENOENT)					\
+			EXPECT_EQ((w)->module, __mod) {			\
+				TH_LOG("vubridge pins %ld pages, %ld at setup: leak", \
+				       __mod, (w)->module);		\
+			}						\
+	}								\
 	if ((w)->pinned >= 0) {						\
-		__pin = pinned_wait_baseline((w)->pinned, 3000);	\
-		EXPECT_EQ((w)->pinned, __pin) {				\
-			TH_LOG("pinned pages %ld, baseline %ld: leak",	\
+		__pin = pinned_wait_near((w)->pinned, PIN_NOISE / 2,	\
+					 (timeout_ms));			\
+		EXPECT_GE(PIN_NOISE / 2, labs(__pin - (w)->pinned)) {	\
+			TH_LOG("kernel-wide pinned pages %ld, %ld at setup: leak", \
 			       __pin, (w)->pinned);			\
 		}							\
 	}								\
+} while (0)
+
+/* About @n pages pinned since @base (kernel-wide count). */
+#define VUBT_EXPECT_PINNED_DELTA(n, base) do {				\
+	long __d = pinned_vmstat() - (base);				\
+	EXPECT_GE(PIN_NOISE, labs(__d - (long)(n))) {			\
+		TH_LOG("%ld pages pinned kernel-wide, expected %ld",	\
+		       __d, (long)(n));					\
+	}								\
+} while (0)
+
+#define VUBT_WATCH_CHECK(w) do {					\
+	char __first[512];						\
+	int __n;							\
+	VUBT_EXPECT_PINS_BACK(w, 3000);					\
 	if ((w)->kmsg >= 0) {						\
 		__n = kmsg_problems((w)->kmsg, __first, sizeof(__first)); \
 		EXPECT_EQ(0, __n) {					\
