@@ -701,6 +701,12 @@ struct vu_device *vdpa_device_open(const char *name, const char *path)
 		log_err(name, "VUB_GET_DEVICE_INFO: %s", strerror(err));
 		goto err;
 	}
+	if (getenv("VUBRIDGED_TEST_NO_LATE_START")) {
+		/* Tests only: take the stop/reprogram/restart path that
+		 * devices without this ability need. */
+		vd->info.abilities &= ~(1ull << VUB_ABILITY_ENABLE_AFTER_DRIVER_OK);
+		log_info(name, "VUBRIDGED_TEST_NO_LATE_START: queues started after DRIVER_OK restart the device");
+	}
 	vd->base.device_id = vd->info.device_id;
 	vd->base.num_queues = vd->info.num_queues;
 	vd->base.config_size = vd->info.config_size;

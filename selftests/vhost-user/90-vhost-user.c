@@ -35,6 +35,8 @@
 #include "vub_test.h"
 #include "vu_frontend.h"
 
+#include <sys/mman.h>
+
 #define SOCK_DIR	"/tmp/vubd"
 #define DEV_A		"vunet0"
 #define DEV_B		"vunet1"
@@ -92,7 +94,7 @@ static void kill_stale_daemon(void)
 	}
 }
 
-static pid_t daemon_start(void)
+static pid_t daemon_start(const char *env)
 {
 	char bin[512], logp[512], buf[32];
 	pid_t pid;
@@ -113,6 +115,8 @@ static pid_t daemon_start(void)
 			dup2(fd, 2);
 			close(fd);
 		}
+		if (env)
+			putenv((char *)env);
 		execl(bin, bin, "--foreground", "--socket-dir", SOCK_DIR,
 		      "--log-level", "info", (char *)NULL);
 		_exit(127);
@@ -260,7 +264,7 @@ FIXTURE_SETUP(vu)
 	ASSERT_EQ(0, vub_sim_dev_create(DEV_B, "vdpasim_net", MAC_B)) {
 		TH_LOG("%s", vub_env_err());
 	}
-	self->daemon = daemon_start();
+	self->daemon = daemon_start(NULL);
 	if (self->daemon == -ENOENT)
 		SKIP(return, "build/daemon/vubridged missing: make -C daemon");
 	ASSERT_GT(self->daemon, 0);
@@ -430,7 +434,7 @@ TEST_F(vu, daemon_sigkill_then_new_daemon)
 	EXPECT_GE(self->pin_base, pins_settle(self->pin_base, 5000));
 	nfe_fini(&self->a);
 	nfe_init(&self->a);
-	self->daemon = daemon_start();
+	self->daemon = daemon_start(NULL);
 	ASSERT_GT(self->daemon, 0);
 	ASSERT_EQ(0, nfe_start(&self->a, DEV_A, WANT_PF));
 	ASSERT_EQ(0, net_loop_run(&self->a.nl, 2000, 5000)) {
@@ -492,6 +496,190 @@ TEST_F(vu, blk_4mib)
 	virtq_destroy(&vq);
 	vu_fe_close(&n->fe);
 	vub_vdpa_dev_del(DEV_BLK);
+}
+
+/*
+ * A device without VUB_ABILITY_ENABLE_AFTER_DRIVER_OK (the daemon is told
+ * to ignore the simulator's): a queue enabled after DRIVER_OK, and every
+ * restart, go through stop / reset / reprogram / DRIVER_OK, transparently.
+ */
+TEST_F(vu, restart_path_without_late_start)
+{
+	struct guest_mem *gms[1] = { &self->a.gm };
+	struct nfe *n = &self->a;
+	uint32_t b[2];
+	int i;
+
+	daemon_stop(self->daemon, SIGTERM);
+	self->daemon = daemon_start("VUBRIDGED_TEST_NO_LATE_START=1");
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, nfe_connect(n, DEV_A, WANT_PF));
+	ASSERT_EQ(0, guest_mem_init(&n->gm, MEMSIZE, GPA_BASE, 1));
+	ASSERT_EQ(0, virtq_init(&n->rx, &n->gm, 0, QSIZE));
+	ASSERT_EQ(0, virtq_init(&n->tx, &n->gm, 1, QSIZE));
+	ASSERT_EQ(0, net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, src_mac,
+				   true));
+	n->up = true;
+	ASSERT_EQ(0, vu_fe_set_mem_table(&n->fe, gms, 1));
+	/* QEMU's order: rings, DRIVER_OK, then the enables. */
+	ASSERT_EQ(0, vu_fe_vring(&n->fe, &n->rx, 0));
+	ASSERT_EQ(0, vu_fe_vring(&n->fe, &n->tx, 0));
+	ASSERT_EQ(0, vu_fe_set_u64(&n->fe, VU_SET_STATUS, 0xf));
+	ASSERT_EQ(0, vu_fe_enable(&n->fe, 0, true));
+	ASSERT_EQ(0, net_loop_post_rx(&n->nl));
+	ASSERT_EQ(0, vu_fe_enable(&n->fe, 1, true));	/* late */
+	ASSERT_EQ(0, net_loop_run(&n->nl, 1000, 5000)) {
+		TH_LOG("%s", n->nl.err);
+	}
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, nfe_stop(n, b));
+		ASSERT_EQ(0, nfe_rings(n, (uint16_t)b[0], (uint16_t)b[1]));
+		ASSERT_EQ(0, net_loop_run(&n->nl, 1000, 5000)) {
+			TH_LOG("round %d: %s", i, n->nl.err);
+		}
+	}
+	EXPECT_EQ(4000, n->nl.rx_seq);
+}
+
+/* ---- vp_vdpa: PCI devices with doorbells, behind virtio-iommu ---- */
+
+#define NVP	2
+
+FIXTURE(vp) {
+	pid_t daemon;
+	char name[NVP][32];
+	struct nfe n[NVP];
+	struct net_loop ab;
+	bool have_ab;
+	void *bell[NVP][2];
+	size_t bell_len[NVP][2];
+};
+
+FIXTURE_SETUP(vp)
+{
+	char mgmt[4][VUB_MGMT_LEN];
+	int i, k, nmg;
+
+	self->daemon = -1;
+	self->have_ab = false;
+	for (i = 0; i < NVP; i++) {
+		nfe_init(&self->n[i]);
+		snprintf(self->name[i], sizeof(self->name[i]), "vuvp%d", i);
+		for (k = 0; k < 2; k++)
+			self->bell[i][k] = MAP_FAILED;
+	}
+	if (vub_modules_load_all())
+		SKIP(return, "modules not loadable (%s)", vub_env_err());
+	nmg = vub_vp_vdpa_mgmtdevs(mgmt, 4);
+	if (nmg < NVP)
+		SKIP(return, "%d vp_vdpa devices (%s), need 2: run in the VM of scripts/vm/run.sh",
+		     nmg, vub_env_err());
+	for (i = 0; i < NVP; i++)
+		ASSERT_EQ(0, vub_sim_dev_create(self->name[i], mgmt[i], NULL)) {
+			TH_LOG("%s", vub_env_err());
+		}
+	self->daemon = daemon_start(NULL);
+	if (self->daemon == -ENOENT)
+		SKIP(return, "build/daemon/vubridged missing: make -C daemon");
+	ASSERT_GT(self->daemon, 0);
+}
+
+FIXTURE_TEARDOWN(vp)
+{
+	int i, k;
+
+	if (self->have_ab)
+		net_loop_destroy(&self->ab);
+	for (i = 0; i < NVP; i++) {
+		for (k = 0; k < 2; k++)
+			if (self->bell[i][k] != MAP_FAILED)
+				munmap(self->bell[i][k], self->bell_len[i][k]);
+		self->n[i].rx.doorbell = self->n[i].tx.doorbell = NULL;
+		nfe_fini(&self->n[i]);
+	}
+	daemon_stop(self->daemon, SIGTERM);
+	for (i = 0; i < NVP; i++)
+		vub_vdpa_dev_del(self->name[i]);
+}
+
+/* Bring up device @i with doorbells: expect one VRING_HOST_NOTIFIER_MSG
+ * per queue, map it and kick through it from now on. */
+static int vp_start(FIXTURE_DATA(vp) *self, int i)
+{
+	struct guest_mem *gms[1] = { &self->n[i].gm };
+	struct nfe *n = &self->n[i];
+	int k, ret, got = 0;
+
+	ret = nfe_connect(n, self->name[i], WANT_PF |
+			  VU_PF(VU_PF_HOST_NOTIFIER));
+	if (!ret && !(n->fe.pf & VU_PF(VU_PF_HOST_NOTIFIER)))
+		return -EOPNOTSUPP;
+	if (!ret)
+		ret = vu_fe_open_backend_channel(&n->fe);
+	if (!ret)
+		ret = guest_mem_init(&n->gm, MEMSIZE, GPA_BASE, 1);
+	if (!ret)
+		ret = virtq_init(&n->rx, &n->gm, 0, QSIZE);
+	if (!ret)
+		ret = virtq_init(&n->tx, &n->gm, 1, QSIZE);
+	if (ret)
+		return ret;
+	n->up = true;
+	ret = vu_fe_set_mem_table(&n->fe, gms, 1);
+	if (!ret)
+		ret = nfe_rings(n, 0, 0);
+	while (!ret && got < 2) {
+		struct vu_fe_msg m;
+		struct vu_vring_area a;
+		void *p;
+
+		ret = vu_fe_recv(&n->fe, n->fe.breq, &m, 5000);
+		if (ret)
+			break;
+		if (m.hdr.request != VU_BACKEND_VRING_HOST_NOTIFIER_MSG ||
+		    m.nfds != 1 || m.hdr.size != sizeof(a)) {
+			while (m.nfds)
+				close(m.fds[--m.nfds]);
+			continue;
+		}
+		memcpy(&a, m.payload, sizeof(a));
+		k = (int)(a.u64 & 0xff);
+		p = mmap(NULL, a.size, PROT_WRITE, MAP_SHARED, m.fds[0],
+			 (off_t)a.offset);
+		close(m.fds[0]);
+		if (p == MAP_FAILED || k > 1)
+			return -EIO;
+		self->bell[i][k] = p;
+		self->bell_len[i][k] = a.size;
+		(k ? &n->tx : &n->rx)->doorbell = p;
+		got++;
+	}
+	return ret;
+}
+
+TEST_F(vp, doorbells_and_frames_across_devices)
+{
+	uint32_t b[2];
+
+	ASSERT_EQ(0, vp_start(self, 0));
+	ASSERT_EQ(0, vp_start(self, 1));
+	ASSERT_EQ(0, net_loop_init(&self->ab, &self->n[1].rx, &self->n[0].tx,
+				   self->n[1].mac, self->n[0].mac, false));
+	self->have_ab = true;
+	ASSERT_EQ(0, net_loop_post_rx(&self->ab));
+	/* Kicks go through the doorbell pages, not the eventfds. */
+	ASSERT_EQ(0, net_loop_run(&self->ab, 2000, 5000)) {
+		TH_LOG("%s", self->ab.err);
+	}
+	EXPECT_EQ(0, self->n[0].tx.kicks == 0);
+	/* Stop and restart the sender: the device has no ring state, the
+	 * daemon resumes where the used ring stands. */
+	ASSERT_EQ(0, nfe_stop(&self->n[0], b));
+	EXPECT_EQ(self->ab.tx_seq & 0xffff, b[1]);
+	ASSERT_EQ(0, nfe_rings(&self->n[0], (uint16_t)b[0], (uint16_t)b[1]));
+	ASSERT_EQ(0, net_loop_run(&self->ab, 1000, 5000)) {
+		TH_LOG("%s", self->ab.err);
+	}
 }
 
 TEST_HARNESS_MAIN
