@@ -81,10 +81,10 @@ int vub_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
 	if (index >= v->nvqs)
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
 	index = array_index_nospec(index, v->nvqs);
 	vma->vm_pgoff = index;
 

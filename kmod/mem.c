@@ -599,12 +599,10 @@ static int vub_mem_switch(struct vub_dev *v, struct list_head *new,
 		vub_regions_unmap(v, &v->regions);
 		ret = vub_regions_map(v, new);
 		if (ret) {
-			if (vub_regions_map(v, &v->regions)) {
+			/* Still pinned; unmapped regions are retried on change. */
+			if (vub_regions_map(v, &v->regions))
 				dev_warn(&v->dev,
-					 "cannot restore the memory table; it is now empty\n");
-				vub_regions_free(v, &v->regions);
-				v->nregions = 0;
-			}
+					 "cannot restore the memory map of the device\n");
 			return ret;
 		}
 	}

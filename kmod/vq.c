@@ -169,6 +169,13 @@ static irqreturn_t vub_vq_cb(void *private)
 {
 	struct vub_vq *vq = private;
 
+	/*
+	 * Parents store vdpa_callback with a plain struct copy; an interrupt
+	 * racing set_vq_cb() may see our function with a NULL private.
+	 */
+	if (unlikely(!vq))
+		return IRQ_HANDLED;
+
 	rcu_read_lock();
 	atomic64_inc(&vq->interrupts);
 	/* Called from inside an eventfd wake-up: signal from a work item. */

@@ -142,12 +142,17 @@ struct vub_mem_table {
  * @driver_addr: IOVA of the driver area (split: avail ring)
  * @device_addr: IOVA of the device area (split: used ring)
  * @avail_idx: index of the next available entry the device will consume
- * @avail_wrap: packed only: wrap counter paired with @avail_idx (0 or 1)
- * @used_idx: packed only: next used index
- * @used_wrap: packed only: wrap counter paired with @used_idx (0 or 1)
+ *	(packed: at most 0x7fff)
+ * @avail_wrap: packed only: wrap counter paired with @avail_idx (0 or 1);
+ *	0 for a split ring
+ * @used_idx: packed only: next used index (at most 0x7fff); 0 for split
+ * @used_wrap: packed only: wrap counter paired with @used_idx (0 or 1);
+ *	0 for split
  * @reserved: zero
  *
- * All three ring areas must lie inside mapped memory.
+ * All three ring areas must lie inside mapped memory with the access the
+ * device needs (split: descriptors and avail ring readable, used ring
+ * writable), at their natural alignment (16, 2 and 4 bytes; packed 16, 4, 4).
  */
 struct vub_queue_start {
 	__u32 index;
@@ -169,7 +174,9 @@ struct vub_queue_start {
 /**
  * struct vub_queue_state - ring position of one virtqueue
  * @index: queue index (in)
- * @flags: zero on input; VUB_QUEUE_F_PACKED on output for a packed queue
+ * @flags: zero on input; VUB_QUEUE_F_PACKED on output for a packed queue,
+ *	VUB_QUEUE_F_NO_STATE on output of VUB_STOP_QUEUE when the device
+ *	cannot report the position (the indices are then 0)
  * @avail_idx: next available entry the device would consume
  * @avail_wrap: packed only: wrap counter of @avail_idx
  * @used_idx: packed only: next used entry
@@ -203,7 +210,8 @@ struct vub_queue_enable {
 #define VUB_QUEUE_INFO_F_ENABLED	(1U << 3)	/* queue enabled */
 
 /**
- * struct vub_queue_info - per-queue facts
+ * struct vub_queue_info - per-queue facts; all fields but @index and
+ *	@reserved are output only
  * @index: queue index (in)
  * @flags: VUB_QUEUE_INFO_F_* (out)
  * @doorbell_offset: mmap offset of the queue's doorbell page (out); valid
@@ -239,7 +247,8 @@ struct vub_vendor_stat {
 };
 
 /**
- * struct vub_queue_stats - counters of one queue
+ * struct vub_queue_stats - counters of one queue; all fields but @index and
+ *	@reserved are output only
  * @index: queue index (in)
  * @num_vendor: number of valid entries in @vendor (out)
  * @kicks: kick eventfd signals forwarded to the device since start
@@ -280,10 +289,12 @@ struct vub_queue_stats {
 /* Out: virtio status byte. */
 #define VUB_GET_STATUS		_IOR(VUB_IOCTL_MAGIC, 0x06, __u8)
 /*
- * In: new virtio status. 0 resets the device (queues stopped, memory kept).
- * Otherwise bits may only be added, in the spec's order (ACKNOWLEDGE, DRIVER,
- * FEATURES_OK, DRIVER_OK; FAILED at any time): EINVAL otherwise.
- * EIO: the device did not accept FEATURES_OK.
+ * In: new virtio status. 0 resets the device (queues stopped, memory and
+ * config eventfd kept). Otherwise bits may only be added, in the spec's order
+ * (ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK; FAILED at any time): EINVAL
+ * otherwise, also for NEEDS_RESET, for FEATURES_OK without VUB_SET_FEATURES
+ * since the last reset, and for DRIVER_OK in the same call as FEATURES_OK.
+ * EIO: the device did not accept FEATURES_OK or DRIVER_OK.
  */
 #define VUB_SET_STATUS		_IOW(VUB_IOCTL_MAGIC, 0x07, __u8)
 /*
@@ -297,8 +308,8 @@ struct vub_queue_stats {
  * mapped region. EINVAL: bad region (zero, unaligned, wrapping, overlapping,
  * outside the device's IOVA range, bad perm); E2BIG: too many regions;
  * ENOMEM / EPERM: over RLIMIT_MEMLOCK (EPERM without CAP_IPC_LOCK when the
- * limit is 0); EFAULT: @uaddr not mapped in the caller;
- * EBUSY: a started queue's ring would lose its mapping.
+ * limit is 0); EFAULT: @uaddr not mapped in the caller; EINTR: fatal signal
+ * while pinning; EBUSY: a started queue's ring would lose its mapping.
  */
 #define VUB_SET_MEM_TABLE	_IOW(VUB_IOCTL_MAGIC, 0x10, struct vub_mem_table)
 /* In: one region to add. Errors as VUB_SET_MEM_TABLE. */
@@ -314,13 +325,13 @@ struct vub_queue_stats {
  * ENABLE_AFTER_DRIVER_OK ability (EBUSY otherwise). EINVAL: index out of range,
  * size not a power of two or out of limits, ring outside mapped memory, kick or
  * call fd not an eventfd, features not negotiated; EBADF: fd not open;
- * EBUSY: queue already started.
+ * EBUSY: queue already started; EIO: the device did not make it ready.
  */
 #define VUB_START_QUEUE		_IOW(VUB_IOCTL_MAGIC, 0x20, struct vub_queue_start)
 /*
- * In: @index. Out: the queue's state once the device stopped processing it;
- * kicks and calls are disconnected. EINVAL: index out of range or queue not
- * started.
+ * In: @index. Out: the queue's state once the device stopped processing it
+ * (VUB_QUEUE_F_NO_STATE if the device cannot tell); kicks and calls are
+ * disconnected. EINVAL: index out of range or queue not started.
  */
 #define VUB_STOP_QUEUE		_IOWR(VUB_IOCTL_MAGIC, 0x21, struct vub_queue_state)
 /* In: @index. Out: state. EBUSY: queue running on a device not suspended. */
@@ -340,5 +351,12 @@ struct vub_queue_stats {
 #define VUB_RESUME		_IO(VUB_IOCTL_MAGIC, 0x31)
 /* Reset the device and drop all memory maps, queues and eventfds. */
 #define VUB_RESET		_IO(VUB_IOCTL_MAGIC, 0x32)
+
+/*
+ * mmap(): the doorbell page of queue N is at offset N * page size, one page,
+ * MAP_SHARED, never executable, where VUB_GET_QUEUE_INFO reports
+ * VUB_QUEUE_INFO_F_DOORBELL (EOPNOTSUPP otherwise). Zapped when the device
+ * is removed; touching it then raises SIGBUS.
+ */
 
 #endif /* _UAPI_LINUX_VUBRIDGE_H */
