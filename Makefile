@@ -97,6 +97,7 @@ lint: deps sims
 
 docs: deps
 	@/usr/bin/python3 scripts/docs-check.py Documentation build/docs
+	@if [ -x scripts/check-uapi-doc.sh ]; then scripts/check-uapi-doc.sh; fi
 
 clean:
 	$(if $(and $(KDIR),$(HAVE_KMOD)),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)

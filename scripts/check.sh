@@ -4,9 +4,9 @@
 # Usage: scripts/check.sh [--host | --vm]
 #
 # The whole test run behind "make check": install dependencies, build
-# everything, run every host test (build/hosttests/*), the daemon's fuzz
-# check, and the VM tests (selftests/run_vm.sh in scripts/vm/run.sh). Prints
-# one TAP stream on stdout and, as the last line, "N passed, N failed,
+# everything, run every host test (build/hosttests/*), the documentation
+# checks, the daemon's fuzz check, and the VM tests (selftests/run_vm.sh in
+# scripts/vm/run.sh). Prints one TAP stream on stdout and, as the last line, "N passed, N failed,
 # N skipped"; exits non-zero on any failure. Each program's own output is
 # kept in build/logs/. --host runs only the host part, --vm only the VM part.
 set -eu -o pipefail
@@ -89,6 +89,16 @@ if [ $host = 1 ]; then
 		tap "hosttests/$n" $rc "$logs/hosttest-$n.log"
 	done
 	[ $found = 1 ] || echo "# no host tests in build/hosttests/"
+
+	rc=0
+	/usr/bin/python3 "$top/scripts/docs-check.py" "$top/Documentation" \
+		"$top/build/docs" > "$logs/docs.log" 2>&1 || rc=$?
+	step "documentation renders without warnings" $rc "$logs/docs.log"
+	if [ -x "$top/scripts/check-uapi-doc.sh" ]; then
+		rc=0
+		"$top/scripts/check-uapi-doc.sh" > "$logs/uapi-doc.log" 2>&1 || rc=$?
+		step "UAPI reference agrees with the header" $rc "$logs/uapi-doc.log"
+	fi
 
 	if [ -f "$top/daemon/Makefile" ] &&
 	   make -C "$top/daemon" -n fuzz-check > /dev/null 2>&1; then
