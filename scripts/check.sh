@@ -69,6 +69,13 @@ rc=0
 make -C "$top" all > "$logs/build.log" 2>&1 || rc=$?
 step "build (make all)" $rc "$logs/build.log"
 [ $rc = 0 ] || finish
+# The compiler only warns about what it compiles: a fresh tree (CI) checks all.
+if [ -f "$top/kmod/Kbuild" ]; then
+	rc=0
+	grep -E 'kmod/[^ :]+:[0-9]+:([0-9]+:)? warning:|WARNING: modpost' \
+		"$logs/build.log" > "$logs/build-warnings.log" && rc=1
+	step "module built without W=1 warnings" $rc "$logs/build-warnings.log"
+fi
 
 if [ $host = 1 ]; then
 	rc=0
