@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make lint": checkpatch --strict (from the kernel source tarball) on kmod/
-# and uapi/, a clean module build with W=1 and sparse (C=1 after the clean
-# checks every file), cppcheck on the userspace code, shellcheck on the
+# and uapi/, a module rebuild with W=1 and sparse (C=1 after removing the
+# objects checks every file), cppcheck on the userspace code, shellcheck on the
 # scripts. Runs every check, then fails if any reported a problem; the
 # sparse/W=1 build log is kept in build/logs/lint-module.log.
 set -eu -o pipefail
@@ -28,7 +28,7 @@ $checkpatch --ignore BIT_MACRO -f uapi/linux/*.h || rc=1
 if [ -f kmod/Kbuild ]; then
 	say "module: W=1, sparse"
 	mkdir -p build/logs
-	make -s -C "$kdir" M="$top" clean
+	rm -f kmod/*.o kmod/*.ko
 	make -C "$kdir" M="$top" W=1 C=1 modules 2>&1 | tee build/logs/lint-module.log || rc=1
 	if grep -E '(warning|error):' build/logs/lint-module.log > /dev/null; then
 		echo "lint: the module build or sparse reported warnings"
