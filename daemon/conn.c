@@ -125,13 +125,13 @@ int vu_conn_recv(struct vu_conn *c, char *why, size_t whylen)
 		}
 		if (collect_fds(&c->msg, &mh) < 0) {
 			snprintf(why, whylen,
-				 "message carries more than %d fds",
+				 "message carries more than %u fds",
 				 VU_MAX_FDS);
 			return VU_RECV_ERROR;
 		}
 		if (mh.msg_flags & MSG_CTRUNC) {
 			snprintf(why, whylen,
-				 "ancillary data truncated: more than %d fds or foreign control data",
+				 "ancillary data truncated: more than %u fds or foreign control data",
 				 VU_MAX_FDS);
 			return VU_RECV_ERROR;
 		}

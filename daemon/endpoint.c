@@ -197,7 +197,7 @@ struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
 				 client_path);
 			arm_reconnect(ep);
 		}
-	} else if (listen_on(ep, sock_dir) < 0) {
+	} else if (!sock_dir || listen_on(ep, sock_dir) < 0) {
 		goto err;
 	}
 	return ep;

@@ -7,6 +7,7 @@
  * mappable at all.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,7 +73,7 @@ int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 	uint64_t len = r->mmap_offset - start + r->size;
 	void *p;
 
-	if (len != (size_t)len || (off_t)start < 0) {
+	if (len > (uint64_t)PTRDIFF_MAX || (off_t)start < 0) {
 		snprintf(why, whylen, "region too large to map");
 		return -EINVAL;
 	}

@@ -24,9 +24,9 @@
 #include "vhost_user.h"
 
 #define VU_STATE_MAGIC		0x53425556u
-#define VU_STATE_VERSION	1
-#define VU_STATE_MAX_QUEUES	1024
-#define VU_STATE_MAX_DEVDATA	4096
+#define VU_STATE_VERSION	1u
+#define VU_STATE_MAX_QUEUES	1024u
+#define VU_STATE_MAX_DEVDATA	4096u
 
 enum vu_state_section {
 	VU_SEC_DEVICE = 1,

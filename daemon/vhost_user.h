@@ -125,11 +125,11 @@ enum vu_protocol_feature {
 				 VU_PF(VU_PF_DEVICE_STATE))
 
 /* Limits */
-#define VU_MAX_FDS		8	/* fds one message may carry */
+#define VU_MAX_FDS		8u	/* fds one message may carry */
 #define VU_MEM_TABLE_REGIONS	8	/* regions in one SET_MEM_TABLE */
 #define VU_MAX_MEM_SLOTS	64	/* answer to GET_MAX_MEM_SLOTS */
-#define VU_MAX_CONFIG_SIZE	256	/* config bytes in GET/SET_CONFIG */
-#define VU_PAYLOAD_MAX		4096	/* larger payloads are never read */
+#define VU_MAX_CONFIG_SIZE	256u	/* config bytes in GET/SET_CONFIG */
+#define VU_PAYLOAD_MAX		4096u	/* larger payloads are never read */
 #define VU_MAX_RING_SIZE	32768	/* virtio ring size limit */
 
 /* SET_VRING_KICK/CALL/ERR payload */

@@ -22,7 +22,8 @@ static void put(const void *p, size_t n)
 {
 	if (len + n > sizeof(buf))
 		exit(1);
-	memcpy(buf + len, p, n);
+	if (n)
+		memcpy(buf + len, p, n);
 	len += n;
 }
 
