@@ -198,12 +198,28 @@ static int program_queue(struct vdpa_dev *vd, uint32_t idx)
 	return ret;
 }
 
+/* The module's counters of a queue, logged when it stops. */
+static void log_queue_stats(struct vdpa_dev *vd, uint32_t idx)
+{
+	struct vub_queue_stats *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return;
+	st->index = idx;
+	if (!vd_ioctl(vd, VUB_GET_QUEUE_STATS, st, "VUB_GET_QUEUE_STATS"))
+		log_info(vd->base.name, "queue %u: %llu kicks forwarded, %llu interrupts signalled",
+			 idx, (unsigned long long)st->kicks,
+			 (unsigned long long)st->interrupts);
+	free(st);
+}
+
 static int stop_hw_queue(struct vdpa_dev *vd, uint32_t idx,
 			 struct vu_queue_state *out)
 {
 	struct vub_queue_state qs;
 	int ret;
 
+	log_queue_stats(vd, idx);
 	memset(&qs, 0, sizeof(qs));
 	qs.index = idx;
 	ret = vd_ioctl(vd, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");

@@ -34,18 +34,16 @@
 #include "vdpa_nl.h"
 #include "vub_test.h"
 #include "vu_frontend.h"
+#include "vu_net.h"
 
 #include <sys/mman.h>
 
-#define SOCK_DIR	"/tmp/vubd"
+#define SOCK_DIR	VU_NET_SOCK_DIR
 #define DEV_A		"vunet0"
 #define DEV_B		"vunet1"
 #define DEV_BLK		"vublk0"
 #define MAC_A		"02:00:00:00:0a:01"
 #define MAC_B		"02:00:00:00:0b:01"
-#define QSIZE		256
-#define MEMSIZE		(8u << 20)
-#define GPA_BASE	(1ull << 20)
 #define WANT_PF		(VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK) |	\
 			 VU_PF(VU_PF_CONFIG) | VU_PF(VU_PF_BACKEND_REQ) |	\
 			 VU_PF(VU_PF_BACKEND_SEND_FD) |			\
@@ -53,7 +51,6 @@
 			 VU_PF(VU_PF_DEVICE_STATE) |			\
 			 VU_PF(VU_PF_CONFIGURE_MEM_SLOTS))
 
-static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0, 0xee };
 
 /* ---- the daemon ---- */
 
@@ -139,108 +136,6 @@ static void daemon_stop(pid_t pid, int sig)
 	kill(pid, sig);
 	waitpid(pid, NULL, 0);
 	unlink(PID_FILE);
-}
-
-/* ---- one front-end driving one net device ---- */
-
-struct nfe {
-	struct vu_fe fe;
-	struct guest_mem gm;
-	struct virtq rx, tx;
-	struct net_loop nl;
-	uint8_t mac[6];
-	bool up;
-};
-
-static void nfe_init(struct nfe *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->fe.sock = n->fe.breq = -1;
-	n->gm.memfd = -1;
-}
-
-static void nfe_fini(struct nfe *n)
-{
-	if (n->up) {
-		net_loop_destroy(&n->nl);
-		virtq_destroy(&n->rx);
-		virtq_destroy(&n->tx);
-	}
-	guest_mem_destroy(&n->gm);
-	vu_fe_close(&n->fe);
-	n->up = false;
-}
-
-static int nfe_connect(struct nfe *n, const char *dev, uint64_t pf)
-{
-	char path[256];
-	int ret;
-
-	snprintf(path, sizeof(path), SOCK_DIR "/%s.sock", dev);
-	ret = vu_fe_connect(&n->fe, path, 10000);
-	if (!ret)
-		ret = vu_fe_negotiate(&n->fe, 1ull << VIRTIO_F_VERSION_1 |
-				      1ull << VIRTIO_NET_F_MAC, pf);
-	if (!ret)
-		ret = vu_fe_get_config(&n->fe, 0, n->mac, 6);
-	return ret;
-}
-
-/* Rings at @b0/@b1, DRIVER_OK. */
-static int nfe_rings(struct nfe *n, uint16_t b0, uint16_t b1)
-{
-	int ret;
-
-	ret = vu_fe_vring(&n->fe, &n->rx, b0);
-	if (!ret)
-		ret = vu_fe_vring(&n->fe, &n->tx, b1);
-	if (!ret)
-		ret = vu_fe_enable(&n->fe, 0, true);
-	if (!ret)
-		ret = vu_fe_enable(&n->fe, 1, true);
-	if (!ret && (n->fe.pf & VU_PF(VU_PF_STATUS)))
-		ret = vu_fe_set_u64(&n->fe, VU_SET_STATUS,
-				    VIRTIO_CONFIG_S_ACKNOWLEDGE |
-				    VIRTIO_CONFIG_S_DRIVER |
-				    VIRTIO_CONFIG_S_FEATURES_OK |
-				    VIRTIO_CONFIG_S_DRIVER_OK);
-	return ret;
-}
-
-static int nfe_start(struct nfe *n, const char *dev, uint64_t pf)
-{
-	struct guest_mem *gms[1] = { &n->gm };
-	int ret;
-
-	ret = nfe_connect(n, dev, pf);
-	if (!ret)
-		ret = guest_mem_init(&n->gm, MEMSIZE, GPA_BASE, 1);
-	if (!ret)
-		ret = virtq_init(&n->rx, &n->gm, 0, QSIZE);
-	if (!ret)
-		ret = virtq_init(&n->tx, &n->gm, 1, QSIZE);
-	if (!ret)
-		ret = net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, src_mac,
-				    true);
-	if (ret)
-		return ret;
-	n->up = true;
-	ret = vu_fe_set_mem_table(&n->fe, gms, 1);
-	if (!ret)
-		ret = nfe_rings(n, 0, 0);
-	if (!ret)
-		ret = net_loop_post_rx(&n->nl);
-	return ret;
-}
-
-/* Stop both rings; their positions in @b. */
-static int nfe_stop(struct nfe *n, uint32_t b[2])
-{
-	int ret = vu_fe_get_vring_base(&n->fe, 0, &b[0]);
-
-	if (!ret)
-		ret = vu_fe_get_vring_base(&n->fe, 1, &b[1]);
-	return ret;
 }
 
 FIXTURE(vu) {
@@ -517,7 +412,7 @@ TEST_F(vu, restart_path_without_late_start)
 	ASSERT_EQ(0, guest_mem_init(&n->gm, MEMSIZE, GPA_BASE, 1));
 	ASSERT_EQ(0, virtq_init(&n->rx, &n->gm, 0, QSIZE));
 	ASSERT_EQ(0, virtq_init(&n->tx, &n->gm, 1, QSIZE));
-	ASSERT_EQ(0, net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, src_mac,
+	ASSERT_EQ(0, net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, vu_net_src_mac,
 				   true));
 	n->up = true;
 	ASSERT_EQ(0, vu_fe_set_mem_table(&n->fe, gms, 1));
