@@ -393,6 +393,21 @@ TEST_F(vu, blk_4mib)
 	vub_vdpa_dev_del(DEV_BLK);
 }
 
+/* The demo's front-end, as `make demo` runs it. */
+TEST_F(vu, demo_frontend)
+{
+	char out[4096];
+
+	ASSERT_EQ(0, vub_sh_out(out, sizeof(out),
+				"%s/bin/vu-demo " SOCK_DIR "/%s.sock 5000 %d",
+				vub_build_dir(), DEV_A, (int)self->daemon)) {
+		TH_LOG("%s", out);
+	}
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "received 5000 back byte for byte"));
+	EXPECT_NE(NULL, strstr(out, "CPU time during the traffic"));
+}
+
 /*
  * A device without VUB_ABILITY_ENABLE_AFTER_DRIVER_OK (the daemon is told
  * to ignore the simulator's): a queue enabled after DRIVER_OK, and every
