@@ -7,7 +7,7 @@
 #
 # Usage: selftests/run_vm.sh [NAME...]   (default: every test; NAME may be a
 #        glob matched against the file names in vmtests/)
-# Env:   VUB_TEST_TIMEOUT  seconds per test program (default 900)
+# Env:   VUB_TEST_TIMEOUT  seconds per test program (default 600)
 #
 # Exit status: non-zero if any test program failed, timed out, crashed or
 # printed "not ok", or if the kernel logged a problem while it ran. A
@@ -18,7 +18,7 @@ set -u
 root=${VUB_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${VUB_BUILD:-$root/build}
 results=${VUB_RESULTS:-/tmp}
-limit=${VUB_TEST_TIMEOUT:-900}
+limit=${VUB_TEST_TIMEOUT:-600}
 export VUB_ROOT=$root VUB_BUILD=$build
 
 problems='WARNING:|BUG:|Oops|general protection|refcount_t|kmemleak|UBSAN|KASAN'
@@ -77,12 +77,23 @@ failed=0
 summary=()
 for t in "${tests[@]}"; do
 	n=${t##*/}
-	out=$results/vmtest-$n.tap
+	out=/tmp/vmtest-$n.tap
 	before=$(dmesg | grep -cE "$problems")
 	start=$(date +%s%N)
 	log "start $n"
-	timeout -k 10 "$limit" "$t" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
+	# Own session, output to a file that is streamed: a process the test
+	# leaves behind can neither hold up the runner nor outlive the test.
+	setsid timeout -k 10 "$limit" "$t" > "$out" 2>&1 < /dev/null &
+	pid=$!
+	tail -n +1 --pid=$pid -f "$out"
+	wait $pid
+	rc=$?
+	if pgrep -s $pid > /dev/null 2>&1; then
+		log "$n left processes behind (killed):"
+		pgrep -a -s $pid | sed 's/^/#   /'
+		pkill -KILL -s $pid
+	fi
+	cp "$out" "$results/" 2>/dev/null
 	ms=$((($(date +%s%N) - start) / 1000000))
 	secs=$((ms / 1000)).$((ms % 1000 / 100))
 	verdict=ok
