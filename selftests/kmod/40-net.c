@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "net_rig.h"
 #include "vub_test.h"
@@ -172,6 +173,10 @@ TEST_F(net, queue_info)
 	EXPECT_EQ(0u, qi.flags & VUB_QUEUE_INFO_F_STARTED);
 	EXPECT_EQ(0u, qi.size);
 	EXPECT_EQ(-EINVAL, vub_get_queue_info(self->r.fd, 3, &qi));
+	/* no doorbell on the simulator: nothing to map */
+	EXPECT_EQ(0u, self->r.info.abilities & (1ULL << VUB_ABILITY_DOORBELL));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PG, PROT_WRITE, MAP_SHARED,
+				   self->r.fd, PG));
 }
 
 TEST_F_TIMEOUT(net, stop_start_midstream, 300)
