@@ -190,7 +190,10 @@ static int program_queue(struct vdpa_dev *vd, uint32_t idx)
 	qs.used_idx = c->base.used_idx;
 	qs.used_wrap = c->base.used_wrap;
 	ret = vd_ioctl(vd, VUB_START_QUEUE, &qs, "VUB_START_QUEUE");
-	if (ret)
+	if (ret == -EOPNOTSUPP && (qs.avail_idx || qs.used_idx))
+		log_err(vd->base.name, "queue %u: the device cannot resume a ring at index %u (it has no way to set a ring position): the front-end must reset the ring",
+			idx, qs.avail_idx);
+	else if (ret)
 		log_err(vd->base.name, "queue %u: VUB_START_QUEUE failed: %s",
 			idx, strerror(-ret));
 	else

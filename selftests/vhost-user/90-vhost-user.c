@@ -569,7 +569,7 @@ static int vp_start(FIXTURE_DATA(vp) *self, int i)
 
 TEST_F(vp, doorbells_and_frames_across_devices)
 {
-	uint32_t b[2];
+	int i, k;
 
 	ASSERT_EQ(0, vp_start(self, 0));
 	ASSERT_EQ(0, vp_start(self, 1));
@@ -581,12 +581,32 @@ TEST_F(vp, doorbells_and_frames_across_devices)
 	ASSERT_EQ(0, net_loop_run(&self->ab, 2000, 5000)) {
 		TH_LOG("%s", self->ab.err);
 	}
-	EXPECT_EQ(0, self->n[0].tx.kicks == 0);
-	/* Stop and restart the sender: the device has no ring state, the
-	 * daemon resumes where the used ring stands. */
-	ASSERT_EQ(0, nfe_stop(&self->n[0], b));
-	EXPECT_EQ(self->ab.tx_seq & 0xffff, b[1]);
-	ASSERT_EQ(0, nfe_rings(&self->n[0], (uint16_t)b[0], (uint16_t)b[1]));
+	EXPECT_NE(0, self->n[0].tx.kicks);
+
+	/*
+	 * Both front-ends go away and come back: the daemon reset the PCI
+	 * devices, new sessions start from fresh rings. (A PCI virtio device
+	 * cannot be told a ring position, so restarting its rings mid-stream
+	 * is not possible; the daemon says so if a front-end tries.)
+	 */
+	net_loop_destroy(&self->ab);
+	self->have_ab = false;
+	for (i = 0; i < NVP; i++) {
+		for (k = 0; k < 2; k++) {
+			if (self->bell[i][k] != MAP_FAILED)
+				munmap(self->bell[i][k], self->bell_len[i][k]);
+			self->bell[i][k] = MAP_FAILED;
+		}
+		self->n[i].rx.doorbell = self->n[i].tx.doorbell = NULL;
+		nfe_fini(&self->n[i]);
+		nfe_init(&self->n[i]);
+	}
+	ASSERT_EQ(0, vp_start(self, 0));
+	ASSERT_EQ(0, vp_start(self, 1));
+	ASSERT_EQ(0, net_loop_init(&self->ab, &self->n[1].rx, &self->n[0].tx,
+				   self->n[1].mac, self->n[0].mac, false));
+	self->have_ab = true;
+	ASSERT_EQ(0, net_loop_post_rx(&self->ab));
 	ASSERT_EQ(0, net_loop_run(&self->ab, 1000, 5000)) {
 		TH_LOG("%s", self->ab.err);
 	}
