@@ -56,7 +56,7 @@ fi
 
 tests=()
 for t in "$build"/vmtests/*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 	n=${t##*/}
 	if [ $# -gt 0 ]; then
 		match=0
