@@ -453,6 +453,16 @@ TEST_F(bad, status_order_einval)
 	EXPECT_EQ(-EINVAL, vub_set_status(self->fd, VS_ACKNOWLEDGE));
 	EXPECT_EQ(0, vub_get_status(self->fd, &st));
 	EXPECT_EQ(VS_ACKNOWLEDGE | VS_DRIVER, st);
+	/* FEATURES_OK needs VUB_SET_FEATURES since the last reset */
+	EXPECT_EQ(-EINVAL, vub_set_status(self->fd, VS_ACKNOWLEDGE | VS_DRIVER |
+						     VS_FEATURES_OK));
+	/* NEEDS_RESET is the device's to set */
+	EXPECT_EQ(-EINVAL, vub_set_status(self->fd, VS_ACKNOWLEDGE | VS_DRIVER |
+						     0x40));
+	ASSERT_EQ(0, vub_set_features(self->fd, VF_VERSION_1 | VF_ACCESS_PLATFORM));
+	/* DRIVER_OK in the same call as FEATURES_OK */
+	EXPECT_EQ(-EINVAL, vub_set_status(self->fd, VS_ACKNOWLEDGE | VS_DRIVER |
+						     VS_FEATURES_OK | VS_DRIVER_OK));
 	/* FAILED at any time, then 0 resets */
 	EXPECT_EQ(0, vub_set_status(self->fd, VS_ACKNOWLEDGE | VS_DRIVER | VS_FAILED));
 	EXPECT_EQ(0, vub_set_status(self->fd, 0));
@@ -519,9 +529,47 @@ TEST_F(bad, start_queue_table)
 	EXPECT_ERRNO(EBADF, start(self->fd, &qs));
 	qs.call_fd = self->vq.call_fd;
 
+	/* packed-only fields must be 0 on a split ring */
+	qs.avail_wrap = 1;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.avail_wrap = 0;
+	qs.used_idx = 1;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.used_idx = 0;
+	qs.used_wrap = 1;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.used_wrap = 0;
+
+	/* natural alignment: descriptors 16, avail 2, used 4 */
+	qs.desc_addr = self->vq.desc_iova + 8;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.desc_addr = self->vq.desc_iova;
+	qs.driver_addr = self->vq.avail_iova + 1;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.driver_addr = self->vq.avail_iova;
+	qs.device_addr = self->vq.used_iova + 2;
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	qs.device_addr = self->vq.used_iova;
+
 	/* all fields good: it starts; a second start is EBUSY */
 	ASSERT_EQ(0, start(self->fd, &qs)) TH_LOG("%s", strerror(errno));
 	EXPECT_ERRNO(EBUSY, start(self->fd, &qs));
+}
+
+TEST_F(bad, ring_access_follows_region_perm)
+{
+	struct vub_queue_start qs;
+
+	ASSERT_EQ(0, negotiate(self));
+	/* device may only read: the used ring cannot be written */
+	ASSERT_EQ(0, vub_map_mem(self->fd, &self->gm, VUB_PERM_READ));
+	vub_queue_start_of(&qs, &self->vq, 0);
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	/* device may only write: descriptors and avail ring cannot be read */
+	ASSERT_EQ(0, vub_map_mem(self->fd, &self->gm, VUB_PERM_WRITE));
+	EXPECT_ERRNO(EINVAL, start(self->fd, &qs));
+	ASSERT_EQ(0, vub_map_mem(self->fd, &self->gm, VUB_PERM_RW));
+	EXPECT_EQ(0, start(self->fd, &qs)) TH_LOG("%s", strerror(errno));
 }
 
 TEST_F(bad, stop_queue_einval)
@@ -625,6 +673,39 @@ TEST_F(bad, mem_regions_table)
 	r[0] = one;
 	r[0].iova += PG * 64;	/* moves the rings' IOVAs out of the table */
 	EXPECT_ERRNO(EBUSY, set_table(self->fd, r, 1));
+}
+
+TEST_F(bad, status_zero_keeps_memory_and_config_eventfd)
+{
+	__s32 efd = self->vq.call_fd;
+	__s32 bad = self->pipefd[0];
+	__u8 st;
+
+	ASSERT_EQ(0, ioctl(self->fd, VUB_SET_CONFIG_EVENTFD, &efd));
+	ASSERT_EQ(0, negotiate(self));
+	ASSERT_EQ(0, map(self));
+	ASSERT_EQ(0, vub_start_queue(self->fd, &self->vq, 0));
+	ASSERT_EQ(0, vub_set_status(self->fd, 0));
+	EXPECT_EQ(0, vub_get_status(self->fd, &st));
+	EXPECT_EQ(0, st);
+	/* queues stopped, memory kept: start again without a new table */
+	ASSERT_EQ(0, negotiate(self));
+	EXPECT_EQ(0, vub_start_queue(self->fd, &self->vq, 0));
+	EXPECT_EQ((long)(self->gm.size / PG), pinned_module() - self->watch.module);
+	/* unaffected: a bad config eventfd is still rejected, -1 accepted */
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, VUB_SET_CONFIG_EVENTFD, &bad));
+	/* VUB_RESET drops the memory */
+	ASSERT_EQ(0, ioctl(self->fd, VUB_RESET));
+	EXPECT_EQ(self->watch.module, pinned_module_wait(self->watch.module, 3000));
+}
+
+TEST_F(bad, mmap_without_doorbell_eopnotsupp)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	EXPECT_EQ(0, self->info.abilities & (1ULL << VUB_ABILITY_DOORBELL));
+	EXPECT_ERRNO(EOPNOTSUPP, mmap(NULL, pg, PROT_WRITE, MAP_SHARED,
+				      self->fd, 0) == MAP_FAILED ? -1 : 0);
 }
 
 TEST_F(bad, config_eventfd_checks)

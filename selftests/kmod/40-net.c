@@ -262,6 +262,32 @@ TEST_F_TIMEOUT(net, restore_into_reset_device, 300)
 	RUN(self, 2000);
 }
 
+TEST_F_TIMEOUT(net, suspend_before_driver_ok_is_kept, 300)
+{
+	RUN(self, 300);
+	/* a fresh start from a reset device and empty rings */
+	ASSERT_EQ(0, ioctl(self->r.fd, VUB_RESET)) TH_LOG("%s", strerror(errno));
+	virtq_reset(&self->r.rx);
+	virtq_reset(&self->r.tx);
+	net_loop_forget(&self->r.nl);
+	ASSERT_EQ(0, vub_negotiate(self->r.fd, NET_RIG_FEATURES, NULL));
+	ASSERT_EQ(0, vub_map_mem(self->r.fd, &self->r.gm, VUB_PERM_RW));
+	ASSERT_EQ(0, vub_start_queue(self->r.fd, &self->r.rx, 0));
+	ASSERT_EQ(0, vub_start_queue(self->r.fd, &self->r.tx, 0));
+	ASSERT_EQ(0, ioctl(self->r.fd, VUB_SUSPEND)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, vub_set_status(self->r.fd, VS_ACKNOWLEDGE | VS_DRIVER |
+				    VS_FEATURES_OK | VS_DRIVER_OK));
+	ASSERT_EQ(0, net_loop_post_rx(&self->r.nl));
+	ASSERT_LT(0u, burst(self));
+	/* DRIVER_OK left it suspended */
+	expect_frozen(_metadata, self, 300);
+	ASSERT_EQ(0, ioctl(self->r.fd, VUB_RESUME)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, virtq_kick(&self->r.rx));
+	ASSERT_EQ(0, virtq_kick(&self->r.tx));
+	DRAIN(self);
+	RUN(self, 500);
+}
+
 TEST_F_TIMEOUT(net, disable_enable_queue, 300)
 {
 	struct vub_queue_enable en = { .index = 1, .enable = 0 };

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <signal.h>
 
 #include "net_frame.h"
 #include "net_rig.h"
@@ -189,6 +191,52 @@ TEST_F_TIMEOUT(vp, doorbell_kick, 300)
 	ASSERT_EQ(0, vub_get_queue_stats(fd, 1, st));
 	EXPECT_EQ(0u, st->kicks);
 	free(st);
+}
+
+TEST_F_TIMEOUT(vp, stop_reports_no_state, 300)
+{
+	struct vub_queue_state st;
+	int ret = net_loop_run(&self->ab, 200, WAIT_MS);
+
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->ab.err);
+	/* vp_vdpa cannot read a queue's position back (virtio-pci cannot) */
+	ASSERT_EQ(0, vub_stop_queue(self->r[0].fd, 1, &st));
+	EXPECT_EQ(VUB_QUEUE_F_NO_STATE, st.flags);
+	EXPECT_EQ(0, st.avail_idx);
+	EXPECT_EQ(0, st.used_idx);
+}
+
+TEST_F(vp, doorbell_gone_with_device)
+{
+	struct vub_queue_info qi;
+	int fd = self->r[0].fd, st;
+	pid_t pid;
+
+	ASSERT_EQ(0, vub_get_queue_info(fd, 1, &qi));
+	ASSERT_NE(0, qi.flags & VUB_QUEUE_INFO_F_DOORBELL);
+	/* never executable */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, qi.doorbell_size, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, fd, (off_t)qi.doorbell_offset));
+	/* a queue that does not exist has no page */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, qi.doorbell_size, PROT_WRITE, MAP_SHARED,
+				   fd, (off_t)(qi.doorbell_size *
+					       self->r[0].info.num_queues)));
+	self->bell_size = qi.doorbell_size;
+	self->bell = mmap(NULL, qi.doorbell_size, PROT_WRITE, MAP_SHARED, fd,
+			  (off_t)qi.doorbell_offset);
+	ASSERT_NE(MAP_FAILED, self->bell) TH_LOG("%s", strerror(errno));
+	ASSERT_OK(vub_vdpa_dev_del(self->name[0]));
+	/* the page was zapped: a store now raises SIGBUS */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		*(volatile uint16_t *)((uint8_t *)self->bell +
+				       qi.doorbell_page_offset) = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS)
+		TH_LOG("store to a removed device's doorbell: status 0x%x", st);
 }
 
 TEST_F_TIMEOUT(vp, per_queue_irq, 300)
