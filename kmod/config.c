@@ -22,8 +22,12 @@
 
 #include "vub.h"
 
-/* Largest config prefix the poller compares. */
-#define VUB_CFGPOLL_MAX	PAGE_SIZE
+/*
+ * Largest config prefix the poller compares. Device-specific config is small
+ * (virtio-net 40 bytes, virtio-blk 60); vp_vdpa reports its whole BAR window
+ * (4 KiB), read byte by byte.
+ */
+#define VUB_CFGPOLL_MAX	256
 
 static void vub_signal_config(struct vub_dev *v)
 {
