@@ -221,6 +221,13 @@ static inline const struct vdpa_config_ops *vub_ops(struct vub_dev *v)
 	return v->vdpa->config;
 }
 
+/*
+ * vub_ioctl_*(): one helper per command, called by the dispatcher in
+ * chardev.c with vub_dev.lock held and the device present. Each returns 0 or
+ * -errno as documented per command in Documentation/userspace-api/vubridge.rst
+ * (and checks its argument in the order given there).
+ */
+
 /* main.c */
 extern struct srcu_struct vub_srcu;
 extern unsigned int vub_config_poll_ms;
