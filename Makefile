@@ -20,7 +20,7 @@ HAVE_DAEMON := $(wildcard daemon/Makefile)
 HAVE_SELFTESTS := $(wildcard selftests/Makefile)
 
 .PHONY: all deps sims modules daemon selftests build-hosttests hosttests \
-	vmtests check demo vm-shell modules_install install lint docs clean help
+	vmtests check demo bench vm-shell modules_install install lint docs clean help
 
 all: sims $(if $(HAVE_KMOD),modules) $(if $(HAVE_DAEMON),daemon) \
      $(if $(HAVE_SELFTESTS),selftests)
@@ -35,7 +35,8 @@ help:
 	@echo "make check        everything: build, host tests, VM tests (TAP + summary)"
 	@echo "make hosttests    build and run only the host tests"
 	@echo "make vmtests      build and run only the VM tests"
-	@echo "make demo         boot the VM and show a simulator bound to vubridge"
+	@echo "make demo         boot the VM, serve a simulator with vubridged, run traffic"
+	@echo "make bench        boot the VM and print the net loopback frames/s"
 	@echo "make vm-shell     interactive shell in the test VM"
 	@echo "make lint         checkpatch, sparse, cppcheck, shellcheck"
 	@echo "make docs         validate Documentation/*.rst, HTML in build/docs/"
@@ -77,6 +78,10 @@ check:
 
 demo: all
 	@scripts/demo.sh
+
+bench: all
+	@$(MAKE) -C selftests bench
+	@scripts/vm/run.sh --timeout 600 --cmd "$(CURDIR)/scripts/bench-guest.sh"
 
 vm-shell: deps
 	@scripts/vm/run.sh --shell

@@ -46,6 +46,30 @@ run ls -l /dev/vubridge/
 run vdpa dev show -jp
 run vdpa dev config show "$dev"
 
+step "start vubridged: one vhost-user socket per bound device"
+sockdir=/run/vubridge
+log=/tmp/vubridged.log
+echo "\$ $build/daemon/vubridged --foreground --socket-dir $sockdir --device $dev 2>$log &"
+"$build/daemon/vubridged" --foreground --socket-dir "$sockdir" \
+	--device "$dev" 2>"$log" &
+dpid=$!
+for _ in $(seq 100); do
+	[ -S "$sockdir/$dev.sock" ] && break
+	sleep 0.1
+done
+run ls -l "$sockdir"
+
+step "a VMM (the test front-end) sends 10000 frames through the socket"
+# The front-end hands over memory, rings and eventfds; after that the
+# frames go guest ring -> kick eventfd -> vubridge.ko -> simulator ->
+# call eventfd, and the daemon is not involved.
+run "$build/bin/vu-demo" "$sockdir/$dev.sock" 10000 "$dpid"
+
+step "stop vubridged (SIGTERM): it stops the queues and logs the module's counters"
+kill -TERM "$dpid"
+wait "$dpid" || true
+cat "$log"
+
 step "delete the device: its node goes away"
 run vdpa dev del "$dev"
 echo "\$ ls /dev/vubridge/"
