@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,17 +269,26 @@ TEST_F(vu, config_change_message)
 	EXPECT_EQ(0x02, mac[5]);
 }
 
-/* A child front-end on DEV_A sends until killed. */
-static pid_t child_traffic(const char *dev)
+/*
+ * A child front-end on @dev sends until killed. It writes one byte to
+ * @ready once its first frames made the round trip, so the parent knows the
+ * device is mid-traffic (memory mapped, queues running) before it kills it.
+ */
+static pid_t child_traffic(const char *dev, int ready)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		struct nfe n;
+		char c = 1;
 
 		nfe_init(&n);
 		if (nfe_start(&n, dev, WANT_PF))
 			_exit(1);
+		if (net_loop_run(&n.nl, 500, 5000))
+			_exit(2);
+		if (write(ready, &c, 1) != 1)
+			_exit(3);
 		for (;;)
 			if (net_loop_run(&n.nl, 500, 5000))
 				_exit(2);
@@ -286,15 +296,37 @@ static pid_t child_traffic(const char *dev)
 	return pid;
 }
 
+/* Wait up to @ms for the child's ready byte on @fd. */
+static bool child_ready(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 1;
+}
+
 TEST_F(vu, two_devices_one_frontend_killed)
 {
+	int ready[2];
 	pid_t child;
 	long pinned;
+	bool up;
 
-	child = child_traffic(DEV_A);
+	ASSERT_EQ(0, pipe(ready));
+	child = child_traffic(DEV_A, ready[1]);
 	ASSERT_GT(child, 0);
+	close(ready[1]);
 	ASSERT_EQ(0, nfe_start(&self->b, DEV_B, WANT_PF));
 	ASSERT_EQ(0, net_loop_run(&self->b.nl, 2000, 5000));
+	up = child_ready(ready[0], 20000);
+	close(ready[0]);
+	if (!up) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	ASSERT_TRUE(up) {
+		TH_LOG("the front-end on %s never got traffic going", DEV_A);
+	}
 	/* A is mid-traffic now: it must hold pinned pages. */
 	pinned = pinned_dev(DEV_A);
 	if (pinned != -ENOENT)
