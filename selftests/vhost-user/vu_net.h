@@ -16,7 +16,7 @@
 #include "vu_frontend.h"
 
 #define VU_NET_SOCK_DIR	"/tmp/vubd"	/* where the tests' daemon listens */
-#define QSIZE		256
+#define QSIZE		256u
 #define MEMSIZE		(8u << 20)
 #define GPA_BASE	(1ull << 20)
 
