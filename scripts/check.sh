@@ -5,8 +5,8 @@
 #
 # The whole test run behind "make check": install dependencies, build
 # everything, run every host test (build/hosttests/*), the documentation
-# checks, the daemon's fuzz check, and the VM tests (selftests/run_vm.sh in
-# scripts/vm/run.sh). Prints one TAP stream on stdout and, as the last line,
+# checks, the quality gates (scripts/lint.sh), the daemon's fuzz check, and
+# the VM tests (selftests/run_vm.sh in scripts/vm/run.sh). Prints one TAP stream on stdout and, as the last line,
 # "N passed, N failed, N skipped"; exits non-zero on any failure. Each
 # program's own output is kept in build/logs/. --host runs only the host
 # part, --vm only the VM part. Time limits: VUB_HOST_TIMEOUT (seconds per host
@@ -109,6 +109,11 @@ if [ $host = 1 ]; then
 		"$top/scripts/check-uapi-doc.sh" > "$logs/uapi-doc.log" 2>&1 || rc=$?
 		step "UAPI reference agrees with the header" $rc "$logs/uapi-doc.log"
 	fi
+
+	rc=0
+	"$top/scripts/lint.sh" > "$logs/lint.log" 2>&1 || rc=$?
+	step "quality gates (checkpatch, W=1 + sparse, cppcheck, shellcheck)" \
+		$rc "$logs/lint.log"
 
 	if [ -f "$top/daemon/Makefile" ] &&
 	   make -C "$top/daemon" -n fuzz-check > /dev/null 2>&1; then
