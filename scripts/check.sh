@@ -6,11 +6,12 @@
 # The whole test run behind "make check": install dependencies, build
 # everything, run every host test (build/hosttests/*), the documentation
 # checks, the quality gates (scripts/lint.sh), the daemon's fuzz check, and
-# the VM tests (selftests/run_vm.sh in scripts/vm/run.sh). Prints one TAP stream on stdout and, as the last line,
-# "N passed, N failed, N skipped"; exits non-zero on any failure. Each
-# program's own output is kept in build/logs/. --host runs only the host
-# part, --vm only the VM part. Time limits: VUB_HOST_TIMEOUT (seconds per host
-# test program, default 300), VUB_VM_TIMEOUT (the VM tests, default 1200).
+# the VM tests (selftests/run_vm.sh in scripts/vm/run.sh). Prints one TAP
+# stream on stdout and, as the last line, "N passed, N failed, N skipped";
+# exits non-zero on any failure. Each program's own output is kept in
+# build/logs/. --host runs only the host part, --vm only the VM part.
+# Time limits: VUB_HOST_TIMEOUT (seconds per host test program, default
+# 300), VUB_VM_TIMEOUT (the VM tests, default 1200).
 set -eu -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
