@@ -218,10 +218,14 @@ void vub_config_close(struct vub_dev *v)
 	v->cfg_size = 0;
 }
 
-static int vub_config_check(struct vub_dev *v, const struct vub_config_access *ca)
+/* Copy in a config access and check it against the config space size. */
+static int vub_config_copy_in(struct vub_dev *v, void __user *argp,
+			      struct vub_config_access *ca)
 {
 	size_t size = vub_ops(v)->get_config_size(v->vdpa);
 
+	if (copy_from_user(ca, argp, sizeof(*ca)))
+		return -EFAULT;
 	if (ca->reserved)
 		return -EINVAL;
 	if (!ca->length || ca->offset > size || ca->length > size - ca->offset)
@@ -235,10 +239,7 @@ long vub_ioctl_read_config(struct vub_dev *v, void __user *argp)
 	long ret;
 	u8 *buf;
 
-	ret = -EFAULT;
-	if (copy_from_user(&ca, argp, sizeof(ca)))
-		return ret;
-	ret = vub_config_check(v, &ca);
+	ret = vub_config_copy_in(v, argp, &ca);
 	if (ret)
 		return ret;
 
@@ -262,10 +263,7 @@ long vub_ioctl_write_config(struct vub_dev *v, void __user *argp)
 	long ret;
 	u8 *buf;
 
-	ret = -EFAULT;
-	if (copy_from_user(&ca, argp, sizeof(ca)))
-		return ret;
-	ret = vub_config_check(v, &ca);
+	ret = vub_config_copy_in(v, argp, &ca);
 	if (ret)
 		return ret;
 	ret = -EOPNOTSUPP;
