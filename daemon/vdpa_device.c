@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -39,6 +38,7 @@
 #include "log.h"
 #include "vdpa_device.h"
 #include "vhost_user.h"
+#include "vub_sys.h"
 
 /* Feature bits a front-end must not see. */
 #define VD_HIDDEN_FEATURES	(1ull << VIRTIO_F_ACCESS_PLATFORM |	\
@@ -63,6 +63,7 @@ struct vd_queue {
 
 struct vdpa_dev {
 	struct vu_device base;
+	const struct vub_sys *sys;	/* the module, or a simulation */
 	int fd;
 	struct vub_device_info info;
 	uint64_t hw_features;		/* negotiated toward the device */
@@ -90,14 +91,10 @@ static bool has_ability(const struct vdpa_dev *vd, int bit)
 static int vd_ioctl(struct vdpa_dev *vd, unsigned long req, void *arg,
 		    const char *what)
 {
-	int ret;
+	int ret = vd->sys->ioctl(vd->sys->ctx, vd->fd, req, arg);
 
-	do {
-		ret = ioctl(vd->fd, req, arg);
-	} while (ret < 0 && errno == EINTR);
 	if (ret >= 0)
 		return 0;
-	ret = -errno;
 	if (ret == -ENODEV && !vd->base.gone) {
 		vd->base.gone = true;
 		log_err(vd->base.name, "the device was removed (%s: ENODEV)",
@@ -654,7 +651,7 @@ static void vd_destroy(struct vu_device *dev)
 	struct vdpa_dev *vd = to_vd(dev);
 
 	if (vd->fd >= 0)
-		close(vd->fd);
+		vd->sys->close(vd->sys->ctx, vd->fd);
 	if (vd->config_efd >= 0)
 		close(vd->config_efd);
 	free(vd->q);
@@ -691,6 +688,12 @@ static const struct vu_device_ops vdpa_ops = {
 
 struct vu_device *vdpa_device_open(const char *name, const char *path)
 {
+	return vdpa_device_open_sys(name, path, &vub_sys_kernel);
+}
+
+struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
+				       const struct vub_sys *sys)
+{
 	struct vdpa_dev *vd = calloc(1, sizeof(*vd));
 	uint64_t version = 0;
 	int err;
@@ -700,23 +703,24 @@ struct vu_device *vdpa_device_open(const char *name, const char *path)
 		return NULL;
 	}
 	vd->base.ops = &vdpa_ops;
+	vd->sys = sys;
 	snprintf(vd->base.name, sizeof(vd->base.name), "%s", name);
 	vd->config_efd = -1;
-	vd->fd = open(path, O_RDWR | O_CLOEXEC);
+	vd->fd = sys->open(sys->ctx, path);
 	if (vd->fd < 0) {
-		err = errno;
+		err = -vd->fd;
 		log_err(name, "cannot open %s: %s", path, strerror(err));
 		goto err;
 	}
-	if (ioctl(vd->fd, VUB_GET_API_VERSION, &version) < 0 ||
-	    version != VUB_API_VERSION) {
-		err = errno ? errno : EPROTO;
+	err = -sys->ioctl(sys->ctx, vd->fd, VUB_GET_API_VERSION, &version);
+	if (err || version != VUB_API_VERSION) {
+		err = err ? err : EPROTO;
 		log_err(name, "%s speaks UAPI version %llu, this daemon %u",
 			path, (unsigned long long)version, VUB_API_VERSION);
 		goto err;
 	}
-	if (ioctl(vd->fd, VUB_GET_DEVICE_INFO, &vd->info) < 0) {
-		err = errno;
+	err = -sys->ioctl(sys->ctx, vd->fd, VUB_GET_DEVICE_INFO, &vd->info);
+	if (err) {
 		log_err(name, "VUB_GET_DEVICE_INFO: %s", strerror(err));
 		goto err;
 	}

@@ -6,6 +6,7 @@
 #define VUB_VDPA_DEVICE_H
 
 #include "device.h"
+#include "vub_sys.h"
 
 /*
  * Open the device node @path (exclusive: EBUSY while another process holds
@@ -13,5 +14,8 @@
  * line on failure.
  */
 struct vu_device *vdpa_device_open(const char *name, const char *path);
+/* The same through @sys (tests: a simulated module, tests/fake_vub.h). */
+struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
+				       const struct vub_sys *sys);
 
 #endif /* VUB_VDPA_DEVICE_H */
