@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +22,38 @@
 #include "endpoint.h"
 #include "log.h"
 
-#define BACKOFF_MIN_MS	100
-#define BACKOFF_MAX_MS	5000
+#define BACKOFF_MIN_MS		100
+#define BACKOFF_MAX_MS		5000
+#define CONNECT_TIMEOUT_MS	2000	/* client mode: one connect() attempt */
+#define ACCEPT_PAUSE_MS		250	/* listener paused on EMFILE/ENFILE */
+
+/* What the one timer of an endpoint is armed for. */
+enum ep_timer {
+	EP_TIMER_IDLE,
+	EP_TIMER_RECONNECT,	/* client: next connect() attempt */
+	EP_TIMER_CONNECTING,	/* client: the attempt in progress times out */
+	EP_TIMER_LISTEN_PAUSED,	/* server: watch the listener again */
+};
 
 struct endpoint {
 	struct vu_device *dev;
 	struct vu_loop *loop;
 	struct vu_session *session;
 	int listen_fd;
-	char sock_path[PATH_MAX];
+	int dir_fd;		/* the socket directory, opened once */
+	char sock_name[NAME_MAX + 1];	/* <name>.sock in @dir_fd */
+	char sock_path[PATH_MAX];	/* for logs */
+	dev_t sock_dev;		/* the socket file we created, so that */
+	ino_t sock_ino;		/* shutdown removes that one only */
 	char *client_path;
+	int conn_fd;		/* client: connect() in progress, or -1 */
 	int timer_fd;
+	enum ep_timer timer;
 	unsigned int backoff_ms;
 };
 
+static void arm_timer(struct endpoint *ep, enum ep_timer what,
+		      unsigned int ms);
 static void arm_reconnect(struct endpoint *ep);
 
 static void on_session_end(struct vu_session *s, void *arg)
@@ -66,6 +85,29 @@ static int start_session(struct endpoint *ep, int fd)
 	return 0;
 }
 
+/*
+ * Out of fds (EMFILE/ENFILE): the pending connection stays in the backlog
+ * and the listener would stay readable, so a level-triggered loop would
+ * spin. Stop watching it for a while instead; the front-end is served
+ * once fds are free again.
+ */
+static void pause_listener(struct endpoint *ep, int err)
+{
+	log_warn(ep->dev->name, "cannot accept a front-end: %s; trying again in %u ms",
+		 strerror(err), ACCEPT_PAUSE_MS);
+	ep->loop->unwatch(ep->loop, ep->listen_fd);
+	arm_timer(ep, EP_TIMER_LISTEN_PAUSED, ACCEPT_PAUSE_MS);
+}
+
+static void on_accept(void *arg, int fd, uint32_t events);
+
+static void resume_listener(struct endpoint *ep)
+{
+	if (ep->loop->watch(ep->loop, ep->listen_fd, VU_EV_IN, on_accept,
+			    ep) < 0)
+		arm_timer(ep, EP_TIMER_LISTEN_PAUSED, ACCEPT_PAUSE_MS);
+}
+
 static void on_accept(void *arg, int fd, uint32_t events)
 {
 	struct endpoint *ep = arg;
@@ -73,8 +115,12 @@ static void on_accept(void *arg, int fd, uint32_t events)
 
 	(void)events;
 	c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (c < 0)
+	if (c < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			pause_listener(ep, errno);
 		return;
+	}
 	if (ep->session) {
 		log_warn(ep->dev->name, "refusing a second front-end: the device is in use");
 		close(c);
@@ -87,88 +133,250 @@ static void on_accept(void *arg, int fd, uint32_t events)
 	start_session(ep, c);
 }
 
+static void connect_failed(struct endpoint *ep, int err)
+{
+	log_debug(ep->dev->name, "connecting to %s: %s; retry in %u ms",
+		  ep->client_path, strerror(err), ep->backoff_ms);
+	arm_reconnect(ep);
+	ep->backoff_ms = ep->backoff_ms * 2 > BACKOFF_MAX_MS ?
+			 BACKOFF_MAX_MS : ep->backoff_ms * 2;
+}
+
+static void connected(struct endpoint *ep, int fd)
+{
+	log_info(ep->dev->name, "connected to %s", ep->client_path);
+	arm_timer(ep, EP_TIMER_IDLE, 0);
+	start_session(ep, fd);
+}
+
+static void drop_connect(struct endpoint *ep)
+{
+	if (ep->conn_fd < 0)
+		return;
+	ep->loop->unwatch(ep->loop, ep->conn_fd);
+	close(ep->conn_fd);
+	ep->conn_fd = -1;
+}
+
+/* The connect() in progress finished, one way or the other. */
+static void on_connect_done(void *arg, int fd, uint32_t events)
+{
+	struct endpoint *ep = arg;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	ep->loop->unwatch(ep->loop, fd);
+	ep->conn_fd = -1;
+	if (err) {
+		close(fd);
+		connect_failed(ep, err);
+		return;
+	}
+	connected(ep, fd);
+}
+
+/*
+ * One non-blocking connect(): a VMM whose backlog is full (EAGAIN on a
+ * unix socket) or that never accepts must not hold the loop, which serves
+ * every other device too.
+ */
 static int try_connect(struct endpoint *ep)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, err;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (strlen(ep->client_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ep->client_path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
+	memcpy(sa.sun_path, ep->client_path, strlen(ep->client_path) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		connected(ep, fd);
+		return 0;
 	}
-	log_info(ep->dev->name, "connected to %s", ep->client_path);
-	return start_session(ep, fd);
+	err = errno;
+	if (err == EINPROGRESS &&
+	    ep->loop->watch(ep->loop, fd, VU_EV_OUT, on_connect_done, ep) == 0) {
+		ep->conn_fd = fd;
+		arm_timer(ep, EP_TIMER_CONNECTING, CONNECT_TIMEOUT_MS);
+		return 0;
+	}
+	close(fd);
+	return -err;
 }
 
 static void on_timer(void *arg, int fd, uint32_t events)
 {
 	struct endpoint *ep = arg;
+	enum ep_timer what = ep->timer;
 	uint64_t n;
 	int ret;
 
 	(void)events;
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
-	if (ep->session || ep->dev->gone)
+	ep->timer = EP_TIMER_IDLE;
+	switch (what) {
+	case EP_TIMER_LISTEN_PAUSED:
+		resume_listener(ep);
 		return;
-	ret = try_connect(ep);
-	if (ret == 0)
+	case EP_TIMER_CONNECTING:
+		drop_connect(ep);
+		log_warn(ep->dev->name, "connecting to %s: no answer in %u ms",
+			 ep->client_path, CONNECT_TIMEOUT_MS);
+		connect_failed(ep, ETIMEDOUT);
 		return;
-	log_debug(ep->dev->name, "connecting to %s: %s; retry in %u ms",
-		  ep->client_path, strerror(-ret), ep->backoff_ms);
-	arm_reconnect(ep);
-	ep->backoff_ms = ep->backoff_ms * 2 > BACKOFF_MAX_MS ?
-			 BACKOFF_MAX_MS : ep->backoff_ms * 2;
+	case EP_TIMER_RECONNECT:
+		if (ep->session || ep->dev->gone || ep->conn_fd >= 0)
+			return;
+		ret = try_connect(ep);
+		if (ret < 0)
+			connect_failed(ep, -ret);
+		return;
+	case EP_TIMER_IDLE:
+		return;
+	}
+}
+
+static void arm_timer(struct endpoint *ep, enum ep_timer what,
+		      unsigned int ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	ep->timer = what;
+	timerfd_settime(ep->timer_fd, 0, &its, NULL);
 }
 
 static void arm_reconnect(struct endpoint *ep)
 {
-	struct itimerspec its = { 0 };
-
-	its.it_value.tv_sec = ep->backoff_ms / 1000;
-	its.it_value.tv_nsec = (long)(ep->backoff_ms % 1000) * 1000000L;
-	timerfd_settime(ep->timer_fd, 0, &its, NULL);
+	arm_timer(ep, EP_TIMER_RECONNECT, ep->backoff_ms);
 }
 
+/*
+ * The socket directory: not a symlink itself, owned by us or root, and
+ * not writable by everybody (unless sticky), so nobody else can plant or
+ * swap names in it.
+ */
+static int open_sock_dir(struct endpoint *ep, const char *dir)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		log_err(ep->dev->name, "socket directory %s: %s", dir,
+			err == ELOOP || err == ENOTDIR ?
+			"not a directory (a symlink?): refusing it" :
+			strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		log_err(ep->dev->name, "socket directory %s belongs to uid %u: refusing it",
+			dir, (unsigned int)st.st_uid);
+		close(fd);
+		return -EPERM;
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		log_err(ep->dev->name, "socket directory %s is writable by everybody: refusing it",
+			dir);
+		close(fd);
+		return -EPERM;
+	}
+	ep->dir_fd = fd;
+	return 0;
+}
+
+/*
+ * Create <dir>/<name>.sock. A name that exists and is not a socket (a
+ * symlink planted there, a file) is refused, never followed or removed;
+ * a socket is a leftover of a killed daemon and is replaced. bind()
+ * creates the file with the umask's mode, so no chmod() by path can be
+ * redirected to another file after the bind.
+ */
 static int listen_on(struct endpoint *ep, const char *dir)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd, n;
+	mode_t old;
+	int fd, n, ret;
 
 	n = snprintf(ep->sock_path, sizeof(ep->sock_path), "%s/%s.sock", dir,
 		     ep->dev->name);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
 		log_err(ep->dev->name, "socket path %s/%s.sock too long", dir,
 			ep->dev->name);
-		ep->sock_path[0] = '\0';
 		return -ENAMETOOLONG;
 	}
+	snprintf(ep->sock_name, sizeof(ep->sock_name), "%s.sock",
+		 ep->dev->name);
 	memcpy(sa.sun_path, ep->sock_path, (size_t)n + 1);
-	if (lstat(ep->sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(ep->sock_path);	/* stale, from a killed daemon */
+	ret = open_sock_dir(ep, dir);
+	if (ret)
+		return ret;
+	if (fstatat(ep->dir_fd, ep->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err(ep->dev->name, "%s exists and is %s, not a socket of ours: refusing to use or remove it",
+				ep->sock_path, S_ISLNK(st.st_mode) ?
+				"a symlink" : "another kind of file");
+			return -EEXIST;
+		}
+		unlinkat(ep->dir_fd, ep->sock_name, 0);	/* stale */
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(ep->sock_path, 0660) < 0 || listen(fd, 4) < 0) {
+	old = umask(0117);	/* the socket is created mode 0660 */
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret == 0 &&
+	    fstatat(ep->dir_fd, ep->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode)) {
+		ep->sock_dev = st.st_dev;
+		ep->sock_ino = st.st_ino;
+		ret = listen(fd, 4);
+	} else if (ret == 0) {
+		errno = EEXIST;	/* replaced between bind and check */
+		ret = -1;
+	}
+	if (ret < 0) {
 		int err = -errno;
 
 		log_err(ep->dev->name, "cannot listen on %s: %s",
 			ep->sock_path, strerror(-err));
 		close(fd);
-		ep->sock_path[0] = '\0';
 		return err;
 	}
 	ep->listen_fd = fd;
 	log_info(ep->dev->name, "listening on %s", ep->sock_path);
 	return ep->loop->watch(ep->loop, fd, VU_EV_IN, on_accept, ep);
+}
+
+/* Remove our socket file, and only ours. */
+static void remove_socket(struct endpoint *ep)
+{
+	struct stat st;
+
+	if (ep->dir_fd < 0 || !ep->sock_ino ||
+	    fstatat(ep->dir_fd, ep->sock_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode) && st.st_dev == ep->sock_dev &&
+	    st.st_ino == ep->sock_ino)
+		unlinkat(ep->dir_fd, ep->sock_name, 0);
+	else
+		log_warn(ep->dev->name, "%s is no longer our socket: left alone",
+			 ep->sock_path);
 }
 
 struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
@@ -183,19 +391,28 @@ struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
 	ep->dev = dev;
 	ep->loop = loop;
 	ep->listen_fd = -1;
-	ep->timer_fd = -1;
+	ep->dir_fd = -1;
+	ep->conn_fd = -1;
+	ep->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ep->timer_fd < 0 ||
+	    loop->watch(loop, ep->timer_fd, VU_EV_IN, on_timer, ep)) {
+		if (ep->timer_fd >= 0)
+			close(ep->timer_fd);
+		ep->timer_fd = -1;
+		goto err;
+	}
 	if (client_path) {
+		int ret;
+
 		ep->client_path = strdup(client_path);
-		ep->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-					      TFD_NONBLOCK | TFD_CLOEXEC);
-		if (!ep->client_path || ep->timer_fd < 0 ||
-		    loop->watch(loop, ep->timer_fd, VU_EV_IN, on_timer, ep))
+		if (!ep->client_path)
 			goto err;
 		ep->backoff_ms = BACKOFF_MIN_MS;
-		if (try_connect(ep) < 0) {
-			log_info(dev->name, "%s not reachable yet; retrying",
-				 client_path);
-			arm_reconnect(ep);
+		ret = try_connect(ep);
+		if (ret < 0) {
+			log_info(dev->name, "%s not reachable yet (%s); retrying",
+				 client_path, strerror(-ret));
+			connect_failed(ep, -ret);
 		}
 	} else if (!sock_dir || listen_on(ep, sock_dir) < 0) {
 		goto err;
@@ -212,12 +429,14 @@ void endpoint_free(struct endpoint *ep)
 		return;
 	if (ep->session)
 		vu_session_destroy(ep->session);
+	drop_connect(ep);
 	if (ep->listen_fd >= 0) {
 		ep->loop->unwatch(ep->loop, ep->listen_fd);
 		close(ep->listen_fd);
 	}
-	if (ep->sock_path[0])
-		unlink(ep->sock_path);
+	remove_socket(ep);
+	if (ep->dir_fd >= 0)
+		close(ep->dir_fd);
 	if (ep->timer_fd >= 0) {
 		ep->loop->unwatch(ep->loop, ep->timer_fd);
 		close(ep->timer_fd);

@@ -4,6 +4,9 @@
  * epoll loop (loop.c), with the test device: the socket and its mode, one
  * front-end at a time, a clean new session after a disconnect, the socket
  * removed on shutdown, and client mode reconnecting with back-off.
+ * Hostile surroundings: a symlink or file planted where the socket goes,
+ * a world-writable socket directory, a socket replaced before shutdown,
+ * a VMM whose listen backlog is full, accept() out of fds.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -166,6 +170,192 @@ TEST_F(ep, client_mode_reconnects)
 	ASSERT_EQ(0, vu_fe_negotiate(&fe, ~0ull, ~0ull));
 	vu_fe_close(&fe);
 	close(lfd);
+}
+
+/* Log lines of the code under test, for the tests that check them. */
+static char logbuf[4096];
+
+static void log_sink(int level, const char *dev, const char *line, void *arg)
+{
+	size_t n = strlen(logbuf);
+
+	(void)level;
+	(void)arg;
+	snprintf(logbuf + n, sizeof(logbuf) - n, "%s: %s\n", dev, line);
+}
+
+static void log_capture(void)
+{
+	logbuf[0] = '\0';
+	vub_log_set_sink(log_sink, NULL, 1);
+}
+
+TEST_F(ep, planted_symlink_refused_not_followed)
+{
+	char target[160];
+	struct stat st;
+	int fd;
+
+	/* An attacker's symlink where the socket goes, to a file of ours. */
+	snprintf(target, sizeof(target), "%s/victim", self->dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, symlink(target, self->path));
+	log_capture();
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				self->dir, NULL);
+	vub_log_set_sink(NULL, NULL, 0);
+	self->td = NULL;	/* endpoint_new destroyed it */
+	EXPECT_EQ(NULL, self->ep);
+	EXPECT_NE(NULL, strstr(logbuf, "is a symlink")) {
+		TH_LOG("log: %s", logbuf);
+	}
+	/* Neither the link nor its target was touched. */
+	ASSERT_EQ(0, lstat(self->path, &st));
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_EQ(0, stat(target, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 0777);
+	unlink(self->path);
+	unlink(target);
+}
+
+TEST_F(ep, world_writable_socket_dir_refused)
+{
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+	log_capture();
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				self->dir, NULL);
+	vub_log_set_sink(NULL, NULL, 0);
+	self->td = NULL;
+	EXPECT_EQ(NULL, self->ep);
+	EXPECT_NE(NULL, strstr(logbuf, "writable by everybody")) {
+		TH_LOG("log: %s", logbuf);
+	}
+	EXPECT_NE(0, access(self->path, F_OK));
+	chmod(self->dir, 0700);
+}
+
+TEST_F(ep, shutdown_removes_only_its_own_socket)
+{
+	struct stat st;
+	int fd;
+
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				self->dir, NULL);
+	ASSERT_NE(NULL, self->ep);
+	/* Somebody replaced the socket with a file of theirs. */
+	ASSERT_EQ(0, unlink(self->path));
+	fd = open(self->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	endpoint_free(self->ep);
+	self->ep = NULL;
+	self->td = NULL;
+	ASSERT_EQ(0, lstat(self->path, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	unlink(self->path);
+}
+
+TEST_F(ep, client_connect_to_full_backlog_does_not_block)
+{
+	int fill[16], nfill = 0, lfd, c, i;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int64_t t0;
+	struct vu_fe fe;
+
+	lfd = listen_at(self->path);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, listen(lfd, 0));
+	strcpy(sa.sun_path, self->path);
+	/* A VMM that never accepts: its backlog fills up. */
+	while (nfill < 16) {
+		fill[nfill] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+				     SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, fill[nfill]);
+		if (connect(fill[nfill], (struct sockaddr *)&sa,
+			    sizeof(sa)) < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			close(fill[nfill]);
+			break;
+		}
+		nfill++;
+	}
+	ASSERT_LT(nfill, 16);
+	t0 = now_ms();
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				NULL, self->path);
+	ASSERT_NE(NULL, self->ep);
+	EXPECT_GT(500, now_ms() - t0);
+	/* The loop stays responsive while the VMM does not answer. */
+	for (i = 0; i < 10; i++) {
+		t0 = now_ms();
+		ep_loop_run_once(self->loop, 50);
+		EXPECT_GT(500, now_ms() - t0);
+	}
+	/* The VMM wakes up: the daemon's retry gets through. */
+	for (i = 0; i < nfill; i++) {
+		c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+		close(fill[i]);
+	}
+	c = accept_from_daemon(self->loop, lfd, 8000);
+	ASSERT_LE(0, c);
+	vu_fe_init(&fe, c);
+	fe_attach(&fe, self->loop);
+	ASSERT_EQ(0, vu_fe_negotiate(&fe, ~0ull, ~0ull));
+	vu_fe_close(&fe);
+	close(lfd);
+}
+
+TEST_F(ep, accept_out_of_fds_pauses_instead_of_spinning)
+{
+	struct rlimit old, low;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int filler[512], nfiller = 0, c, busy = 0, i;
+	int64_t end;
+	struct vu_fe fe;
+
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				self->dir, NULL);
+	ASSERT_NE(NULL, self->ep);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, c);
+	strcpy(sa.sun_path, self->path);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sa, sizeof(sa)));
+	/* No fd left for accept(). */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	low = old;
+	low.rlim_cur = 256;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	while (nfiller < 512) {
+		int fd = dup(0);
+
+		if (fd < 0)
+			break;
+		filler[nfiller++] = fd;
+	}
+	log_capture();
+	end = now_ms() + 600;
+	while (now_ms() < end)
+		if (ep_loop_run_once(self->loop, 50) > 0)
+			busy++;
+	vub_log_set_sink(NULL, NULL, 0);
+	for (i = 0; i < nfiller; i++)
+		close(filler[i]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	/* A few timer wake-ups, not one per loop round. */
+	EXPECT_GT(10, busy);
+	EXPECT_NE(NULL, strstr(logbuf, "Too many open files")) {
+		TH_LOG("log: %s", logbuf);
+	}
+	/* fds are back: the waiting front-end is served. */
+	vu_fe_init(&fe, c);
+	fe_attach(&fe, self->loop);
+	ASSERT_EQ(0, vu_fe_negotiate(&fe, ~0ull, ~0ull));
+	vu_fe_close(&fe);
 }
 
 TEST_HARNESS_MAIN
