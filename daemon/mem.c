@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -71,10 +72,32 @@ int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t start = r->mmap_offset & ~((uint64_t)page - 1);
 	uint64_t len = r->mmap_offset - start + r->size;
+	struct stat st;
 	void *p;
 
 	if (len > (uint64_t)PTRDIFF_MAX || (off_t)start < 0) {
 		snprintf(why, whylen, "region too large to map");
+		return -EINVAL;
+	}
+	/* What the fd really is, not what the front-end says: guest memory
+	 * is a memfd or a file (hugetlbfs included) at least as long as the
+	 * region, so the module never pins, and nobody reads, past its end. */
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+
+		snprintf(why, whylen, "region fd: %s", strerror(err));
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "region fd is not a memfd or a file (mode 0%o)",
+			 (unsigned int)(st.st_mode & S_IFMT));
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size < r->mmap_offset + r->size) {
+		snprintf(why, whylen, "region offset 0x%llx size 0x%llx ends beyond its fd (0x%llx bytes)",
+			 (unsigned long long)r->mmap_offset,
+			 (unsigned long long)r->size,
+			 (unsigned long long)st.st_size);
 		return -EINVAL;
 	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
@@ -173,4 +196,28 @@ void *vu_mem_gpa_to_ptr(const struct vu_mem *m, uint64_t gpa, uint64_t len)
 			return r->host + (gpa - r->gpa);
 	}
 	return NULL;
+}
+
+int vu_mem_read(const struct vu_mem *m, uint64_t gpa, void *buf, size_t len)
+{
+	unsigned int i;
+
+	if (!len || wraps(gpa, len))
+		return -EFAULT;
+	for (i = 0; i < m->nregions; i++) {
+		const struct vu_mem_region *r = &m->regions[i];
+		ssize_t n;
+
+		if (gpa < r->gpa || gpa - r->gpa > r->size ||
+		    len > r->size - (gpa - r->gpa))
+			continue;
+		do {
+			n = pread(r->fd, buf, len,
+				  (off_t)(r->mmap_offset + (gpa - r->gpa)));
+		} while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EIO;
+	}
+	return -EFAULT;
 }

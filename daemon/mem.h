@@ -38,7 +38,8 @@ void vu_mem_init(struct vu_mem *m);
 int vu_mem_check_region(const struct vu_mem *m, const struct vu_region *r,
 			char *why, size_t whylen);
 
-/* mmap @fd for @r into @out (takes @fd on success). -errno, @why set. */
+/* mmap @fd for @r into @out (takes @fd on success). @fd must be a regular
+ * file or memfd covering the region (fstat). -errno, @why set. */
 int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 	       char *why, size_t whylen);
 void vu_mem_unmap(struct vu_mem_region *r);
@@ -53,7 +54,16 @@ void vu_mem_remove_at(struct vu_mem *m, unsigned int i);
 /* VMM virtual address range -> guest-physical; -EFAULT if not in one region. */
 int vu_mem_va_to_gpa(const struct vu_mem *m, uint64_t va, uint64_t len,
 		     uint64_t *gpa);
-/* Guest-physical range -> daemon pointer, or NULL if not in one region. */
+/*
+ * Read guest memory with pread() on the region's fd: 0, -EFAULT (not
+ * inside one region), -EIO (the fd ends before: truncated), -errno. The
+ * daemon never dereferences its mappings of guest memory: a front-end can
+ * shrink its memfd at any time, and a touch would raise SIGBUS.
+ */
+int vu_mem_read(const struct vu_mem *m, uint64_t gpa, void *buf, size_t len);
+/* Guest-physical range -> daemon pointer, or NULL if not in one region.
+ * For the address the module pins and range checks only: never read
+ * through it (see vu_mem_read). */
 void *vu_mem_gpa_to_ptr(const struct vu_mem *m, uint64_t gpa, uint64_t len);
 
 #endif /* VUB_MEM_H */

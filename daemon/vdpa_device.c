@@ -229,15 +229,25 @@ static int stop_hw_queue(struct vdpa_dev *vd, uint32_t idx,
 	if ((qs.flags & VUB_QUEUE_F_NO_STATE) && !vd->q[idx].cfg.packed) {
 		/* The device cannot tell (vp_vdpa): it stopped, and an
 		 * in-order device has used everything it took, so the used
-		 * index in guest memory is where it stands. */
+		 * index in guest memory is where it stands. Read with
+		 * pread() on the region's fd, never through a mapping: a
+		 * front-end that truncated its memfd would raise SIGBUS in
+		 * the daemon and take every device down with it. */
 		const struct vu_queue_cfg *c = &vd->q[idx].cfg;
-		const volatile uint16_t *used_idx = vd->q[idx].mem ?
-			vu_mem_gpa_to_ptr(vd->q[idx].mem, c->used_gpa + 2, 2) :
-			NULL;
+		uint8_t le[2];
 
 		memset(out, 0, sizeof(*out));
-		if (used_idx)
-			out->avail_idx = *used_idx;
+		ret = vd->q[idx].mem ?
+		      vu_mem_read(vd->q[idx].mem, c->used_gpa + 2, le, 2) :
+		      -EFAULT;
+		if (ret) {
+			log_err(vd->base.name, "queue %u: cannot read the used index at gpa 0x%llx: %s",
+				idx, (unsigned long long)(c->used_gpa + 2),
+				ret == -EIO ? "the memory fd ends before it (truncated by the front-end?)" :
+				strerror(-ret));
+			return ret;
+		}
+		out->avail_idx = (uint16_t)(le[0] | le[1] << 8);
 		log_info(vd->base.name, "queue %u: the device has no ring state; resuming at the used index %u",
 			 idx, out->avail_idx);
 		return 0;

@@ -744,7 +744,17 @@ TEST_F(engine, bad_region_fd_not_mappable)
 	send_table(self, &r, &p[0], 1);
 	close(p[0]);
 	close(p[1]);
-	EXPECT_VIOLATION("cannot mmap region fd");
+	EXPECT_VIOLATION("region fd is not a memfd or a file");
+}
+
+/* A region the fd does not cover (a front-end lying about its memfd):
+ * neither mapped nor pinned. */
+TEST_F(engine, bad_region_beyond_its_fd)
+{
+	struct vu_region r = { 0, 4 << 20, (uintptr_t)self->gm.map, 0 };
+
+	send_table(self, &r, &self->gm.memfd, 1);
+	EXPECT_VIOLATION("ends beyond its fd");
 }
 
 TEST_F(engine, bad_kick_not_eventfd)

@@ -183,4 +183,69 @@ TEST_F(vdpa, start_with_status_protocol)
 		      "START_QUEUE 1 size=64 base=0", "SET_STATUS 0x0f");
 }
 
+static char logbuf[4096];
+
+static void log_sink(int level, const char *dev, const char *line, void *arg)
+{
+	size_t n = strlen(logbuf);
+
+	(void)level;
+	(void)arg;
+	snprintf(logbuf + n, sizeof(logbuf) - n, "%s: %s\n", dev, line);
+}
+
+/* Replace the fixture's device by one built from @cfg. */
+static int reopen(FIXTURE_DATA(vdpa) *self, const struct fake_vub_cfg *cfg)
+{
+	disconnect_fe(self);
+	self->dev->ops->destroy(self->dev);
+	fake_vub_fini(self->fv);
+	fake_vub_init(self->fv, cfg);
+	self->dev = vdpa_device_open_sys("fake0", "/dev/vubridge/fake0",
+					 &self->fv->sys);
+	if (!self->dev)
+		return -1;
+	return connect_fe(self);
+}
+
+/*
+ * A device without ring state (vp_vdpa): the daemon reads the used index
+ * from guest memory when a queue stops. A front-end that truncated its
+ * memfd first must get a clear failure of its own session, not a SIGBUS
+ * that kills the daemon (this test process) and every device with it.
+ */
+TEST_F(vdpa, no_state_stop_after_truncate_fails_cleanly)
+{
+	struct fake_vub_cfg cfg;
+	uint32_t base;
+
+	fake_vub_cfg_net(&cfg, 1);
+	cfg.no_state = true;
+	ASSERT_EQ(0, reopen(self, &cfg));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, rings(self));
+	ASSERT_TRUE(self->fv->q[0].started);
+	/* The used index is readable: the stop resumes where it stands. */
+	*(volatile uint16_t *)((uint8_t *)self->gm.map +
+			       (self->rx.used_iova - MEM_IOVA) + 2) = 7;
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->fe, 0, &base));
+	EXPECT_EQ(7, base);
+	/* Now the front-end shrinks its memory under the running queue 1. */
+	ASSERT_EQ(0, ftruncate(self->gm.memfd, 0));
+	logbuf[0] = '\0';
+	vub_log_set_sink(log_sink, NULL, 1);
+	EXPECT_NE(0, vu_fe_get_vring_base(&self->fe, 1, &base));
+	test_loop_pump(&self->loop, 16);
+	vub_log_set_sink(NULL, NULL, 0);
+	EXPECT_TRUE(self->ended);
+	EXPECT_NE(NULL, strstr(self->error, "did not stop")) {
+		TH_LOG("error: %s", self->error);
+	}
+	EXPECT_NE(NULL, strstr(logbuf, "truncated")) {
+		TH_LOG("log: %s", logbuf);
+	}
+	/* Back to its size, so the teardown may touch it. */
+	ASSERT_EQ(0, ftruncate(self->gm.memfd, MEM_SIZE));
+}
+
 TEST_HARNESS_MAIN
