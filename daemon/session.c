@@ -27,6 +27,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include "config_policy.h"
 #include "log.h"
 #include "session_priv.h"
 #include "state.h"
@@ -790,6 +791,8 @@ int vu_h_set_config(struct vu_session *s, struct vu_msg *m,
 		    struct vu_reply *r)
 {
 	const struct vu_config *c = &m->p.config;
+	uint8_t cur[VU_MAX_CONFIG_SIZE];
+	const char *why;
 
 	(void)r;
 	if (c->size > VU_MAX_CONFIG_SIZE)
@@ -805,6 +808,20 @@ int vu_h_set_config(struct vu_session *s, struct vu_msg *m,
 		log_warn(NAME(s), "SET_CONFIG: offset %u size %u outside the %u-byte config space",
 			 c->offset, c->size, s->dev->config_size);
 		return -EINVAL;
+	}
+	why = vu_config_write_refused(s->dev->device_id,
+				      s->features_set ? s->features : 0,
+				      c->offset, c->size);
+	if (why) {
+		/* Unchanged bytes (a VMM restoring what it read) are fine. */
+		if (s->ops->read_config(s->dev, c->offset, cur, c->size) == 0 &&
+		    !memcmp(cur, c->data, c->size))
+			return 0;
+		log_warn(NAME(s), "SET_CONFIG: offset %u size %u refused: %s",
+			 c->offset, c->size, why);
+		/* Without an ack to carry the refusal the write is dropped,
+		 * as a read-only config field drops it on PCI. */
+		return (m->hdr.flags & VU_FLAG_NEED_REPLY) ? -EPERM : 0;
 	}
 	return s->ops->write_config(s->dev, c->offset, c->data, c->size);
 }

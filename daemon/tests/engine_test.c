@@ -21,6 +21,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include <linux/virtio_ids.h>
+
 #include "kselftest_harness.h"
 
 #include "evwait.h"
@@ -350,9 +352,11 @@ TEST_F(engine, queue_enabled_after_driver_ok)
 TEST_F(engine, config_space)
 {
 	struct vu_fe *fe = &self->a.fe;
-	struct vu_config c = { .offset = 6, .size = 2, .flags = 0 };
+	struct vu_config c = { .offset = 0, .size = 2, .flags = 0 };
 	uint8_t mac[6];
 
+	/* An input device: select and subsel are driver-writable. */
+	self->a.td->base.device_id = VIRTIO_ID_INPUT;
 	ASSERT_EQ(0, vu_fe_negotiate(fe, ~0ull, ALL_PF));
 	ASSERT_EQ(0, vu_fe_get_config(fe, 0, mac, 6));
 	EXPECT_EQ(0x02, mac[0]);
@@ -361,17 +365,61 @@ TEST_F(engine, config_space)
 	c.data[1] = 0xbb;
 	ASSERT_EQ(0, vu_fe_call(fe, VU_SET_CONFIG, &c, VU_CONFIG_HDR + 2, NULL,
 				0, NULL, NULL));
-	EXPECT_EQ(0xaa, self->a.td->config[6]);
+	EXPECT_EQ(0xaa, self->a.td->config[0]);
 	/* Out of range: an empty reply, the session goes on. */
 	ASSERT_EQ(-EIO, vu_fe_get_config(fe, 200, mac, 6));
 	/* A device refusal with REPLY_ACK: failure ack, session goes on. */
 	self->a.td->fail_op = TD_OP_WRITE_CONFIG;
 	self->a.td->fail_errno = EPERM;
+	c.data[1] = 0xcc;
 	ASSERT_EQ(-EIO, vu_fe_call(fe, VU_SET_CONFIG, &c, VU_CONFIG_HDR + 2,
 				   NULL, 0, NULL, NULL));
 	ASSERT_FALSE(self->a.ended);
-	ASSERT_EQ(0, vu_fe_get_config(fe, 6, mac, 2));
+	ASSERT_EQ(0, vu_fe_get_config(fe, 0, mac, 2));
 	EXPECT_EQ(0xbb, mac[1]);
+}
+
+/*
+ * One tenant must not configure the next: a net device's MAC (and every
+ * other field a virtio 1.x driver may not write) is refused, with a
+ * failure ack, and the session goes on; rewriting the same bytes is not
+ * a change and passes; without REPLY_ACK the write is dropped (as on PCI)
+ * and the session goes on too.
+ */
+TEST_F(engine, set_config_refuses_read_only_fields)
+{
+	struct vu_fe *fe = &self->a.fe;
+	struct vu_config c = { .offset = 0, .size = 6, .flags = 0 };
+	uint8_t mac[6];
+
+	ASSERT_EQ(0, vu_fe_negotiate(fe, ~0ull, ALL_PF));
+	memcpy(c.data, "\x02\xee\xee\xee\xee\xee", 6);
+	ASSERT_EQ(-EIO, vu_fe_call(fe, VU_SET_CONFIG, &c, VU_CONFIG_HDR + 6,
+				   NULL, 0, NULL, NULL));
+	EXPECT_EQ(0, self->a.td->calls[TD_OP_WRITE_CONFIG]);
+	ASSERT_FALSE(self->a.ended);
+	ASSERT_EQ(0, vu_fe_get_config(fe, 0, mac, 6));
+	EXPECT_EQ(0, memcmp(mac, "\x02\0\0\0\0\x01", 6));
+	/* the MTU field, one byte of it */
+	c.offset = 10;
+	c.size = 1;
+	c.data[0] = 0x00;
+	ASSERT_EQ(-EIO, vu_fe_call(fe, VU_SET_CONFIG, &c, VU_CONFIG_HDR + 1,
+				   NULL, 0, NULL, NULL));
+	/* the same MAC again: nothing changes, accepted */
+	c.offset = 0;
+	c.size = 6;
+	memcpy(c.data, mac, 6);
+	ASSERT_EQ(0, vu_fe_call(fe, VU_SET_CONFIG, &c, VU_CONFIG_HDR + 6,
+				NULL, 0, NULL, NULL));
+	/* no ack asked: dropped, the session goes on */
+	c.data[5] = 0x77;
+	ASSERT_EQ(0, vu_fe_send(fe, VU_SET_CONFIG, VU_VERSION, &c,
+				VU_CONFIG_HDR + 6, NULL, 0));
+	test_loop_pump(&self->loop, 8);
+	ASSERT_FALSE(self->a.ended);
+	EXPECT_EQ(0, self->a.td->calls[TD_OP_WRITE_CONFIG]);
+	EXPECT_EQ(0x01, self->a.td->config[5]);
 }
 
 TEST_F(engine, config_change_message)
