@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 "  -c, --client PATH      connect to a VMM's vhost-user server socket PATH\n"
 "                         instead of listening (one --device), reconnecting\n"
 "                         with back-off\n"
+"      --max-session-fds N  fds one front-end's session may hold (default:\n"
+"                         4 + 64 memory slots + 3 per queue)\n"
 "  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
 "  -f, --foreground       do not detach from the terminal\n"
 "  -h, --help             this text\n"
@@ -147,6 +150,46 @@ static void on_signal(void *arg, int fd, uint32_t events)
 	}
 }
 
+/*
+ * Every session holds fds (memory regions, eventfds); with the default soft
+ * limit of 1024 a few busy tenants would exhaust it and every other
+ * session's fds would be lost in transit. Take what the hard limit allows.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t old;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("-", "cannot raise the fd limit from %llu: %s",
+			 (unsigned long long)old, strerror(errno));
+	else
+		log_info("-", "fd limit raised from %llu to %llu",
+			 (unsigned long long)old,
+			 (unsigned long long)rl.rlim_max);
+}
+
+/* A positive number option; exits with a usage error otherwise. */
+static unsigned long long number_arg(const char *opt, const char *arg,
+				     unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || !v || v > max) {
+		fprintf(stderr, "vubridged: %s: '%s' is not a number in 1..%llu\n",
+			opt, arg, max);
+		exit(2);
+	}
+	return v;
+}
+
 static int mkdir_p(const char *dir)
 {
 	char path[PATH_MAX];
@@ -174,6 +217,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "max-session-fds", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -199,6 +243,10 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			g.client_path = optarg;
+			break;
+		case 'F':
+			vu_session_fd_cap = (unsigned int)number_arg(
+				"--max-session-fds", optarg, 1u << 20);
 			break;
 		case 'l':
 			vub_log_level = vub_log_parse_level(optarg);
@@ -242,6 +290,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

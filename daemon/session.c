@@ -34,6 +34,8 @@
 
 #define NAME(s)	((s)->dev->name)
 
+unsigned int vu_session_fd_cap;
+
 static bool is_eventfd(int fd)
 {
 	char path[64], target[64];
@@ -84,6 +86,34 @@ static void ring_clear(struct vu_vring *r)
 	close_fd(&r->err_fd);
 	memset(r, 0, sizeof(*r));
 	r->kick_fd = r->call_fd = r->err_fd = -1;
+}
+
+/* fds the session holds: socket, memory regions, ring eventfds,
+ * back-end channel, state transfer. */
+static unsigned int session_fds(const struct vu_session *s)
+{
+	unsigned int n = 1 + s->mem.nregions, i;
+
+	for (i = 0; i < s->nvrings; i++)
+		n += (s->vrings[i].kick_fd >= 0) + (s->vrings[i].call_fd >= 0) +
+		     (s->vrings[i].err_fd >= 0);
+	return n + (s->breq.fd >= 0) + (s->xfer.fd >= 0);
+}
+
+/*
+ * Would holding @more fds (net) put the session over its cap? One session
+ * must not eat the fds every other session needs: at the process limit
+ * their messages would lose their fds (MSG_CTRUNC) and they would die.
+ */
+static int fd_budget(struct vu_session *s, int more)
+{
+	unsigned int have = session_fds(s);
+
+	if (more <= 0 || have + (unsigned int)more <= s->fd_cap)
+		return 0;
+	log_warn(NAME(s), "%s: the session holds %u fds, its cap is %u: refused",
+		 s->cur, have, s->fd_cap);
+	return -EMFILE;
 }
 
 static bool any_ring_started(const struct vu_session *s)
@@ -416,6 +446,9 @@ int vu_h_set_mem_table(struct vu_session *s, struct vu_msg *m,
 				    m->hdr.size, n);
 	if (m->nfds != n)
 		return vu_violation(s, "%u regions but %u fds", n, m->nfds);
+	ret = fd_budget(s, (int)n - (int)s->mem.nregions);
+	if (ret)
+		return ret;
 	nm = malloc(sizeof(*nm));
 	if (!nm)
 		return -ENOMEM;
@@ -632,6 +665,13 @@ int vu_h_set_vring_fd(struct vu_session *s, struct vu_msg *m,
 	if (fd >= 0 && !is_eventfd(fd))
 		return vu_violation(s, "queue %u: the %s fd is not an eventfd",
 				    idx, what[type]);
+	slot = type == 0 ? &ring->kick_fd : type == 1 ? &ring->call_fd :
+	       &ring->err_fd;
+	if (fd >= 0 && *slot < 0) {
+		ret = fd_budget(s, 1);
+		if (ret)
+			return ret;
+	}
 	was_started = ring->started;
 	if (was_started) {
 		/* A new fd for a running queue: the device takes fds only
@@ -642,8 +682,6 @@ int vu_h_set_vring_fd(struct vu_session *s, struct vu_msg *m,
 	}
 	if (fd >= 0)
 		m->fds[0] = -1;
-	slot = type == 0 ? &ring->kick_fd : type == 1 ? &ring->call_fd :
-	       &ring->err_fd;
 	close_fd(slot);
 	*slot = fd;
 	if (type == 0)
@@ -861,6 +899,9 @@ int vu_h_add_mem_reg(struct vu_session *s, struct vu_msg *m,
 	ret = vu_mem_check_region(&s->mem, reg, why, sizeof(why));
 	if (ret)
 		return vu_violation(s, "%s", why);
+	ret = fd_budget(s, 1);
+	if (ret)
+		return ret;
 	slot = &s->mem.regions[s->mem.nregions];
 	ret = vu_mem_map(slot, reg, m->fds[0], why, sizeof(why));
 	if (ret)
@@ -1089,6 +1130,10 @@ struct vu_session *vu_session_new(struct vu_device *dev, int fd,
 	s->breq.s = s;
 	s->config_fd = -1;
 	s->xfer.fd = -1;
+	/* By default what a conforming front-end can make it hold: every
+	 * memory slot, three eventfds per queue, the channels. */
+	s->fd_cap = vu_session_fd_cap ? vu_session_fd_cap :
+		    4 + VU_MAX_MEM_SLOTS + 3 * s->nvrings;
 	s->offered_pf = s->ops->protocol_features(dev) & VU_PF_ENGINE_SUPPORTED;
 	if (!s->ops->send_rarp)
 		s->offered_pf &= ~VU_PF(VU_PF_RARP);

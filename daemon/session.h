@@ -36,6 +36,11 @@ struct vu_loop {
 
 struct vu_session;
 
+/* fds one session may hold (memory regions, eventfds, channels); 0: what
+ * a conforming front-end can make it hold (4 + memory slots + 3 per
+ * queue). Set once at start (vubridged --max-session-fds). */
+extern unsigned int vu_session_fd_cap;
+
 /* Called once when the session ended (peer gone or violation); the owner
  * then calls vu_session_destroy(), from the callback or later. */
 typedef void (*vu_session_end_fn)(struct vu_session *s, void *arg);

@@ -74,6 +74,7 @@ struct vu_session {
 	int config_fd;			/* watched config-change fd, or -1 */
 	struct vu_xfer xfer;
 
+	unsigned int fd_cap;		/* fds the session may hold */
 	const char *cur;		/* name of the message being handled */
 	bool failed;			/* violation: the session must end */
 	bool ended;

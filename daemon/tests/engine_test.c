@@ -386,6 +386,59 @@ TEST_F(engine, config_space)
  * a change and passes; without REPLY_ACK the write is dropped (as on PCI)
  * and the session goes on too.
  */
+/*
+ * A session over its fd cap: memory regions and eventfds beyond it are
+ * refused with a failure ack, the session and what it holds go on, and
+ * the other session is untouched.
+ */
+TEST_F(engine, fd_cap_per_session)
+{
+	struct vu_single_region reg;
+	int fds[8], i, ret = 0, efd;
+
+	peer_close(&self->a);
+	vu_session_fd_cap = 6;	/* socket + 5 */
+	ret = peer_open(&self->a, &self->loop,
+			test_device_new("dev-a", 4, 256, true));
+	vu_session_fd_cap = 0;
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, vu_fe_negotiate(&self->a.fe, ~0ull, ALL_PF));
+	for (i = 0; i < 8; i++) {
+		fds[i] = memfd_create("vubt-slot", MFD_CLOEXEC);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, ftruncate(fds[i], 4096));
+		memset(&reg, 0, sizeof(reg));
+		reg.region.gpa = 0x100000ull * (i + 1);
+		reg.region.size = 4096;
+		reg.region.uaddr = 0x7f0000000000ull + 0x100000ull * i;
+		ret = vu_fe_call(&self->a.fe, VU_ADD_MEM_REG, &reg, sizeof(reg),
+				 &fds[i], 1, NULL, NULL);
+		close(fds[i]);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(5, i);
+	EXPECT_EQ(-EIO, ret);
+	ASSERT_FALSE(self->a.ended);
+	/* an eventfd into an empty slot is over the cap too */
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(-EIO, vu_fe_vring_fd(&self->a.fe, VU_SET_VRING_CALL, 0, efd));
+	close(efd);
+	ASSERT_FALSE(self->a.ended);
+	/* a region given back frees a place */
+	memset(&reg, 0, sizeof(reg));
+	reg.region.gpa = 0x100000ull;
+	reg.region.size = 4096;
+	reg.region.uaddr = 0x7f0000000000ull;
+	ASSERT_EQ(0, vu_fe_call(&self->a.fe, VU_REM_MEM_REG, &reg, sizeof(reg),
+				NULL, 0, NULL, NULL));
+	efd = eventfd(0, EFD_CLOEXEC);
+	EXPECT_EQ(0, vu_fe_vring_fd(&self->a.fe, VU_SET_VRING_CALL, 0, efd));
+	close(efd);
+	expect_b_alive(_metadata, self);
+}
+
 TEST_F(engine, set_config_refuses_read_only_fields)
 {
 	struct vu_fe *fe = &self->a.fe;
