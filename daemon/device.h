@@ -4,10 +4,13 @@
  *
  * The protocol engine (session.c) drives a device through this ops table,
  * shaped like crosvm's VhostUserDevice trait, plus the memory-table and
- * status hooks a vDPA device needs (its memory must be pinned when the
- * table arrives, and it has a virtio status of its own). vdpa_device.c
- * bridges to /dev/vubridge/<name>; test_device.c is a software device
- * for the host tests.
+ * virtio-status primitives a vDPA device needs (its memory must be pinned
+ * when the table arrives, and it has a virtio status of its own). The
+ * life-cycle primitives (set_features, set_status, start_queue,
+ * stop_queue, set_queue_fd) are called by lifecycle.c only, which decides
+ * their order; a device implements each as one plain step.
+ * vdpa_device.c bridges to /dev/vubridge/<name>; test_device.c is a
+ * software device for the host tests.
  *
  * The memory table passed to a hook is valid during the call only, except
  * the one start_queue() gets: it stays valid (its contents may change
@@ -70,8 +73,9 @@ struct vu_device_ops {
 	uint64_t (*features)(struct vu_device *dev);
 	/* Protocol features this device can support. */
 	uint64_t (*protocol_features)(struct vu_device *dev);
-	/* The front-end's acknowledged features (only offered bits). */
-	int (*ack_features)(struct vu_device *dev, uint64_t features);
+	/* Write the negotiated features (device status ACK|DRIVER; only
+	 * offered bits, without bit 30). */
+	int (*set_features)(struct vu_device *dev, uint64_t features);
 	int (*read_config)(struct vu_device *dev, uint32_t offset, void *buf,
 			   uint32_t len);
 	int (*write_config)(struct vu_device *dev, uint32_t offset,
@@ -84,21 +88,25 @@ struct vu_device_ops {
 	int (*remove_mem_region)(struct vu_device *dev,
 				 const struct vu_mem *mem,
 				 const struct vu_mem_region *r);
-	/* Start a queue (ring configured, kick known, enabled). */
+	/* Start a queue (device at FEATURES_OK, or after DRIVER_OK when
+	 * @late_start). */
 	int (*start_queue)(struct vu_device *dev, uint32_t idx,
 			   const struct vu_queue_cfg *q,
 			   const struct vu_mem *mem);
-	/* Stop a started queue and return where it stopped. */
+	/* Stop a started queue and return where it stopped: 0, or 1 when
+	 * the device cannot tell (@state untouched). */
 	int (*stop_queue)(struct vu_device *dev, uint32_t idx,
 			  struct vu_queue_state *state);
-	/* Virtio status from the front-end (STATUS protocol feature) or
-	 * synthesized by the engine (DRIVER_OK once all enabled rings run). */
+	/* Replace the call (@call) or error eventfd of a started queue
+	 * without stopping it; -EOPNOTSUPP if the device cannot. Optional. */
+	int (*set_queue_fd)(struct vu_device *dev, uint32_t idx, bool call,
+			    int fd);
+	/* The device's virtio status: written as is (0 resets the device,
+	 * its memory stays mapped), read back as the device has it. */
 	int (*set_status)(struct vu_device *dev, uint8_t status);
 	uint8_t (*get_status)(struct vu_device *dev);
 	/* Back to the initial state: queues stopped, memory dropped. */
 	void (*reset)(struct vu_device *dev);
-	/* No queue is running: no DMA, no interrupts, state readable. */
-	int (*enter_suspended_state)(struct vu_device *dev);
 	/* Device-specific state bytes for a snapshot, and their restore. */
 	int (*snapshot)(struct vu_device *dev, void *buf, size_t cap,
 			size_t *len);
@@ -131,6 +139,7 @@ struct vu_device {
 	uint32_t config_size;
 	uint32_t max_queue_size;
 	uint32_t min_queue_size;
+	bool late_start;	/* queues may start after DRIVER_OK */
 	bool gone;		/* the device disappeared (ENODEV) */
 };
 

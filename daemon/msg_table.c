@@ -9,10 +9,22 @@
  * payload - is hostile until validated. This file checks the framing
  * facts that depend only on the message type (version, flags, size range,
  * fd count, protocol feature gating, ownership); the handlers check the
- * values. Nothing a peer sends is ever asserted: a bad message ends that
- * session with one log line naming the device, the message and the
- * reason, the owner resets the device, and every other session goes on.
+ * values. Nothing a peer sends is ever asserted. Three answers:
+ *  - a message that breaks the framing (version, flags, request, size, fd
+ *    count or kind) ends the session with one log line naming the device,
+ *    the message and the reason; the owner resets the device and every
+ *    other session goes on;
+ *  - values the handler refuses (vu_refuse: an index, size or address
+ *    the device cannot take) get a failure reply when the front-end asked
+ *    for one (REPLY_ACK); without it the front-end would go on believing
+ *    they took effect, so the session ends as for a violation;
+ *  - an error of the device (an ioctl failed) gets a failure reply when
+ *    one was asked for and one log line otherwise; the session goes on.
  * Fds that a message carries but its handler did not take are closed.
+ *
+ * SET_OWNER is accepted but not required: a connection is its own owner
+ * (DPDK's virtio-user in server mode never sends it again after the
+ * back-end reconnects).
  *
  * Messages of the specification this daemon does not implement have a
  * table entry with no handler and the reason; they are rejected the same
@@ -46,37 +58,37 @@
 static const struct vu_msg_desc msg_table[VU_REQUEST_MAX] = {
 	MSG(VU_GET_FEATURES, vu_h_get_features, 0, 0, 0, 0, VU_MD_REPLY, -1),
 	MSG(VU_SET_FEATURES, vu_h_set_features, U64, U64, 0, 0,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_SET_OWNER, vu_h_set_owner, 0, 0, 0, 0, 0, -1),
-	MSG(VU_RESET_OWNER, vu_h_reset_owner, 0, 0, 0, 0, VU_MD_OWNER, -1),
+	MSG(VU_RESET_OWNER, vu_h_reset_owner, 0, 0, 0, 0, 0, -1),
 	MSG(VU_SET_MEM_TABLE, vu_h_set_mem_table, VU_MEM_TABLE_HDR, MEMMAX,
-	    0, VU_MEM_TABLE_REGIONS, VU_MD_OWNER, -1),
+	    0, VU_MEM_TABLE_REGIONS, 0, -1),
 	REJECT(VU_SET_LOG_BASE, "dirty logging (LOG_SHMFD) is not offered"),
 	REJECT(VU_SET_LOG_FD, "dirty logging (VHOST_F_LOG_ALL) is not offered"),
 	MSG(VU_SET_VRING_NUM, vu_h_set_vring_num, STATE, STATE, 0, 0,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_SET_VRING_ADDR, vu_h_set_vring_addr, ADDR, ADDR, 0, 0,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_SET_VRING_BASE, vu_h_set_vring_base, STATE, STATE, 0, 0,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_GET_VRING_BASE, vu_h_get_vring_base, STATE, STATE, 0, 0,
-	    VU_MD_OWNER | VU_MD_REPLY, -1),
+	    VU_MD_REPLY, -1),
 	MSG(VU_SET_VRING_KICK, vu_h_set_vring_fd, U64, U64, 0, 1,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_SET_VRING_CALL, vu_h_set_vring_fd, U64, U64, 0, 1,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_SET_VRING_ERR, vu_h_set_vring_fd, U64, U64, 0, 1,
-	    VU_MD_OWNER, -1),
+	    0, -1),
 	MSG(VU_GET_PROTOCOL_FEATURES, vu_h_get_protocol_features, 0, 0, 0, 0,
 	    VU_MD_REPLY, -1),
 	MSG(VU_SET_PROTOCOL_FEATURES, vu_h_set_protocol_features, U64, U64,
 	    0, 0, 0, -1),
 	MSG(VU_GET_QUEUE_NUM, vu_h_get_queue_num, 0, 0, 0, 0, VU_MD_REPLY, -1),
 	MSG(VU_SET_VRING_ENABLE, vu_h_set_vring_enable, STATE, STATE, 0, 0,
-	    VU_MD_OWNER, -1),
-	MSG(VU_SEND_RARP, vu_h_send_rarp, U64, U64, 0, 0, VU_MD_OWNER,
+	    0, -1),
+	MSG(VU_SEND_RARP, vu_h_send_rarp, U64, U64, 0, 0, 0,
 	    VU_PF_RARP),
-	MSG(VU_NET_SET_MTU, vu_h_net_set_mtu, U64, U64, 0, 0, VU_MD_OWNER,
+	MSG(VU_NET_SET_MTU, vu_h_net_set_mtu, U64, U64, 0, 0, 0,
 	    VU_PF_NET_MTU),
 	MSG(VU_SET_BACKEND_REQ_FD, vu_h_set_backend_req_fd, 0, 0, 1, 1, 0,
 	    VU_PF_BACKEND_REQ),
@@ -85,7 +97,7 @@ static const struct vu_msg_desc msg_table[VU_REQUEST_MAX] = {
 	MSG(VU_GET_CONFIG, vu_h_get_config, VU_CONFIG_HDR, CFGMAX, 0, 0,
 	    VU_MD_REPLY, VU_PF_CONFIG),
 	MSG(VU_SET_CONFIG, vu_h_set_config, VU_CONFIG_HDR, CFGMAX, 0, 0,
-	    VU_MD_OWNER, VU_PF_CONFIG),
+	    0, VU_PF_CONFIG),
 	REJECT(VU_CREATE_CRYPTO_SESSION, "not a crypto device (CRYPTO_SESSION not offered)"),
 	REJECT(VU_CLOSE_CRYPTO_SESSION, "not a crypto device (CRYPTO_SESSION not offered)"),
 	REJECT(VU_POSTCOPY_ADVISE, "postcopy migration (PAGEFAULT) is not offered"),
@@ -94,24 +106,24 @@ static const struct vu_msg_desc msg_table[VU_REQUEST_MAX] = {
 	REJECT(VU_GET_INFLIGHT_FD, "inflight tracking (INFLIGHT_SHMFD) is not offered: the device keeps its rings in order"),
 	REJECT(VU_SET_INFLIGHT_FD, "inflight tracking (INFLIGHT_SHMFD) is not offered: the device keeps its rings in order"),
 	REJECT(VU_GPU_SET_SOCKET, "not a GPU device"),
-	MSG(VU_RESET_DEVICE, vu_h_reset_device, 0, 0, 0, 0, VU_MD_OWNER,
+	MSG(VU_RESET_DEVICE, vu_h_reset_device, 0, 0, 0, 0, 0,
 	    VU_PF_RESET_DEVICE),
 	REJECT(VU_VRING_KICK, "in-band notifications are not offered: kicks go to the device through eventfds"),
 	MSG(VU_GET_MAX_MEM_SLOTS, vu_h_get_max_mem_slots, 0, 0, 0, 0,
 	    VU_MD_REPLY, VU_PF_CONFIGURE_MEM_SLOTS),
 	MSG(VU_ADD_MEM_REG, vu_h_add_mem_reg, REGION, REGION, 1, 1,
-	    VU_MD_OWNER, VU_PF_CONFIGURE_MEM_SLOTS),
+	    0, VU_PF_CONFIGURE_MEM_SLOTS),
 	MSG(VU_REM_MEM_REG, vu_h_rem_mem_reg, REGION, REGION, 0, 1,
-	    VU_MD_OWNER, VU_PF_CONFIGURE_MEM_SLOTS),
-	MSG(VU_SET_STATUS, vu_h_set_status, U64, U64, 0, 0, VU_MD_OWNER,
+	    0, VU_PF_CONFIGURE_MEM_SLOTS),
+	MSG(VU_SET_STATUS, vu_h_set_status, U64, U64, 0, 0, 0,
 	    VU_PF_STATUS),
 	MSG(VU_GET_STATUS, vu_h_get_status, 0, 0, 0, 0, VU_MD_REPLY,
 	    VU_PF_STATUS),
 	REJECT(VU_GET_SHARED_OBJECT, "shared objects (SHARED_OBJECT) are not offered"),
 	MSG(VU_SET_DEVICE_STATE_FD, vu_h_set_device_state_fd, XFER, XFER, 1, 1,
-	    VU_MD_OWNER | VU_MD_REPLY, VU_PF_DEVICE_STATE),
+	    VU_MD_REPLY, VU_PF_DEVICE_STATE),
 	MSG(VU_CHECK_DEVICE_STATE, vu_h_check_device_state, 0, 0, 0, 0,
-	    VU_MD_OWNER | VU_MD_REPLY, VU_PF_DEVICE_STATE),
+	    VU_MD_REPLY, VU_PF_DEVICE_STATE),
 	REJECT(VU_GET_SHMEM_CONFIG, "shared memory regions (SHMEM) are not offered"),
 };
 
@@ -165,6 +177,20 @@ int vu_violation(struct vu_session *s, const char *fmt, ...)
 	return -EPROTO;
 }
 
+int vu_refuse(struct vu_session *s, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warn(s->dev->name, "%s: refused: %s", s->cur ? s->cur : "?", why);
+	snprintf(s->refusal, sizeof(s->refusal), "%s", why);
+	s->refused = true;
+	return -EINVAL;
+}
+
 static void send_ack(struct vu_session *s, const struct vu_msg *m,
 		     uint64_t value)
 {
@@ -208,10 +234,6 @@ static const struct vu_msg_desc *validate(struct vu_session *s,
 	if (d->pf >= 0 && !vu_has_pf(s, d->pf)) {
 		vu_violation(s, "needs protocol feature %s, which was not negotiated",
 			     pf_names[d->pf]);
-		return NULL;
-	}
-	if ((d->flags & VU_MD_OWNER) && !s->owner) {
-		vu_violation(s, "sent before SET_OWNER");
 		return NULL;
 	}
 	if (h->size < d->min_size || h->size > d->max_size) {
@@ -258,6 +280,7 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 	}
 	reply.set = false;
 	reply.len = 0;
+	s->refused = false;
 	ret = d->handler(s, m, &reply);
 	if (s->failed) {
 		if ((d->flags & VU_MD_REPLY) && reply.set)
@@ -278,14 +301,18 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 			vu_violation(s, "cannot send the reply: %s",
 				     strerror(-ret));
 	} else if (need_reply) {
-		if (ret < 0)
+		if (ret < 0 && !s->refused)
 			log_warn(s->dev->name, "%s failed: %s (reported to the front-end)",
 				 s->cur, strerror(-ret));
 		send_ack(s, m, ret < 0 ? 1 : 0);
-	} else if (ret < 0) {
+	} else if (ret < 0 && s->refused) {
 		/* No way to report it: the front-end would go on believing
 		 * the request took effect. */
-		vu_violation(s, "failed: %s", strerror(-ret));
+		vu_violation(s, "%s (refused, and without REPLY_ACK the front-end cannot be told)",
+			     s->refusal);
+	} else if (ret < 0) {
+		log_warn(s->dev->name, "%s failed: %s (the front-end asked for no reply)",
+			 s->cur, strerror(-ret));
 	}
 	s->cur = NULL;
 	return s->failed ? -1 : 0;

@@ -7,13 +7,15 @@
  * its message (size range, fd count, gating); it still treats every value
  * inside the payload as hostile. See the security model in msg_table.c.
  *
- * Ring life cycle (the spec's "Ring states"): a ring starts once it has a
- * size, addresses, a kick eventfd, is enabled (immediately when the front-end
- * did not negotiate VHOST_USER_F_PROTOCOL_FEATURES), the memory table and
- * features are known; the device's start_queue() then gets it in one call.
- * GET_VRING_BASE and SET_VRING_ENABLE 0 stop it through stop_queue(), whose
- * returned position becomes the base a later start resumes from. When no
- * ring runs, the device enters its suspended state.
+ * The handlers record what the front-end configured; when features,
+ * status, rings and queues reach the device is decided by lifecycle.c.
+ *
+ * Answers to bad input (msg_table.c applies them): a message that breaks
+ * the framing (size, fds, unknown request) is a violation and ends the
+ * session; a value the device or the protocol cannot take is refused
+ * (vu_refuse): failure reply with REPLY_ACK, the session goes on; without
+ * it the front-end cannot learn of the refusal, so the session ends. A
+ * device error is reported the same way but never ends the session.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 #include <linux/virtio_net.h>
 
 #include "config_policy.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "session_priv.h"
 #include "state.h"
@@ -72,8 +75,8 @@ static void close_fd(int *fd)
 static struct vu_vring *ring_at(struct vu_session *s, uint32_t idx)
 {
 	if (idx >= s->nvrings) {
-		vu_violation(s, "queue index %u out of range (device has %u queues)",
-			     idx, s->nvrings);
+		vu_refuse(s, "queue index %u out of range (device has %u queues)",
+			  idx, s->nvrings);
 		return NULL;
 	}
 	return &s->vrings[idx];
@@ -116,16 +119,6 @@ static int fd_budget(struct vu_session *s, int more)
 	return -EMFILE;
 }
 
-static bool any_ring_started(const struct vu_session *s)
-{
-	uint32_t i;
-
-	for (i = 0; i < s->nvrings; i++)
-		if (s->vrings[i].started)
-			return true;
-	return false;
-}
-
 static uint32_t encode_base(const struct vu_vring *r)
 {
 	const struct vu_queue_state *b = &r->base;
@@ -136,42 +129,6 @@ static uint32_t encode_base(const struct vu_vring *r)
 	       (uint32_t)(b->avail_wrap & 1) << 15 |
 	       (uint32_t)(b->used_idx & 0x7fff) << 16 |
 	       (uint32_t)(b->used_wrap & 1) << 31;
-}
-
-/* Called whenever a ring stopped: suspend the device if none runs. */
-static void after_stop(struct vu_session *s)
-{
-	int ret;
-
-	if (any_ring_started(s))
-		return;
-	s->synth_driver_ok = false;
-	ret = s->ops->enter_suspended_state(s->dev);
-	if (ret < 0)
-		log_warn(NAME(s), "entering the suspended state failed: %s",
-			 strerror(-ret));
-}
-
-/* Stop a started ring; its position becomes the base of the next start. */
-static int ring_stop(struct vu_session *s, uint32_t idx)
-{
-	struct vu_vring *r = &s->vrings[idx];
-	struct vu_queue_state st;
-	int ret;
-
-	if (!r->started)
-		return 0;
-	memset(&st, 0, sizeof(st));
-	ret = s->ops->stop_queue(s->dev, idx, &st);
-	r->started = false;
-	if (ret < 0) {
-		log_err(NAME(s), "stopping queue %u failed: %s", idx,
-			strerror(-ret));
-		return ret;
-	}
-	r->base = st;
-	log_debug(NAME(s), "queue %u stopped at avail %u", idx, st.avail_idx);
-	return 0;
 }
 
 static void send_config_change(struct vu_session *s)
@@ -223,79 +180,10 @@ static void send_host_notifier(struct vu_session *s, uint32_t idx)
 		 idx, (unsigned long long)hn.offset);
 }
 
-/* Without the STATUS protocol feature nobody sends DRIVER_OK: the engine
- * sets it once every enabled ring runs (counting, for front-ends without
- * VHOST_USER_F_PROTOCOL_FEATURES whose rings are all enabled implicitly,
- * only the rings they configured). A ring enabled later takes the
- * device's after-DRIVER_OK path. */
-static int maybe_driver_ok(struct vu_session *s)
+/* The life cycle started ring @idx on the device. */
+void vu_session_ring_started(struct vu_session *s, uint32_t idx)
 {
-	uint32_t i;
-	int ret;
-
-	if (vu_has_pf(s, VU_PF_STATUS) || s->synth_driver_ok)
-		return 0;
-	for (i = 0; i < s->nvrings; i++) {
-		const struct vu_vring *r = &s->vrings[i];
-
-		if (r->enabled && (r->addr_set || r->enable_sent) &&
-		    !r->started)
-			return 0;
-	}
-	ret = s->ops->set_status(s->dev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-				 VIRTIO_CONFIG_S_DRIVER |
-				 VIRTIO_CONFIG_S_FEATURES_OK |
-				 VIRTIO_CONFIG_S_DRIVER_OK);
-	if (ret < 0)
-		return ret;
-	s->synth_driver_ok = true;
-	log_debug(NAME(s), "all enabled queues run: DRIVER_OK");
-	return 0;
-}
-
-static int maybe_start(struct vu_session *s, uint32_t idx)
-{
-	struct vu_vring *r = &s->vrings[idx];
-	struct vu_queue_cfg cfg;
-	int ret;
-
-	if (r->started || !r->enabled || !r->num_set || !r->addr_set ||
-	    r->kick_fd < 0 || !s->mem_set || !s->features_set)
-		return 0;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.size = r->num;
-	cfg.packed = r->packed;
-	cfg.desc_gpa = r->desc_gpa;
-	cfg.avail_gpa = r->avail_gpa;
-	cfg.used_gpa = r->used_gpa;
-	cfg.base = r->base;
-	cfg.kick_fd = r->kick_fd;
-	cfg.call_fd = r->call_fd;
-	cfg.err_fd = r->err_fd;
-	ret = s->ops->start_queue(s->dev, idx, &cfg, &s->mem);
-	if (ret < 0) {
-		log_err(NAME(s), "starting queue %u failed: %s", idx,
-			strerror(-ret));
-		return ret;
-	}
-	r->started = true;
-	log_debug(NAME(s), "queue %u started: size %u avail %u", idx, r->num,
-		  r->base.avail_idx);
 	send_host_notifier(s, idx);
-	return maybe_driver_ok(s);
-}
-
-static int start_all(struct vu_session *s)
-{
-	uint32_t i;
-	int ret;
-
-	for (i = 0; i < s->nvrings; i++) {
-		ret = maybe_start(s, i);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
 }
 
 static void on_config_event(void *arg, int fd, uint32_t events)
@@ -326,25 +214,20 @@ static void update_config_watch(struct vu_session *s)
 		s->config_fd = fd;
 }
 
-/* Back to the state of a new connection, ownership and protocol features
- * kept: RESET_DEVICE, RESET_OWNER, and the end of the session. */
+/* RESET_DEVICE and RESET_OWNER: every ring stopped and forgotten, features
+ * and status back to none. What a reset leaves alone stays: ownership,
+ * protocol features, the back-end channel and the memory table (QEMU with
+ * CONFIGURE_MEM_SLOTS never sends regions again that it sent once). */
 static void session_reset(struct vu_session *s)
 {
 	uint32_t i;
 
-	for (i = 0; i < s->nvrings; i++)
-		ring_stop(s, i);
+	vu_life_reset(s);
 	vu_xfer_abort(s);
-	s->ops->reset(s->dev);
 	for (i = 0; i < s->nvrings; i++)
 		ring_clear(&s->vrings[i]);
-	vu_mem_clear(&s->mem);
-	s->mem_set = false;
 	s->features_set = false;
 	s->features = 0;
-	s->status = 0;
-	s->synth_driver_ok = false;
-	s->ops->enter_suspended_state(s->dev);
 }
 
 /* ---- handlers, in request order ---- */
@@ -366,28 +249,22 @@ int vu_h_set_features(struct vu_session *s, struct vu_msg *m,
 			   1ull << VU_F_PROTOCOL_FEATURES;
 	uint64_t f = m->p.u64;
 	uint32_t i;
-	int ret;
 
 	(void)r;
 	if (f & ~offered)
-		return vu_violation(s, "features 0x%llx were not offered (offered 0x%llx)",
-				    (unsigned long long)(f & ~offered),
-				    (unsigned long long)offered);
-	if (s->features_set && f == s->features)
-		return start_all(s);
-	if (any_ring_started(s))
-		return vu_violation(s, "features changed from 0x%llx to 0x%llx while queues run",
-				    (unsigned long long)s->features,
-				    (unsigned long long)f);
-	ret = s->ops->ack_features(s->dev, f & ~(1ull << VU_F_PROTOCOL_FEATURES));
-	if (ret < 0)
-		return ret;
+		return vu_refuse(s, "features 0x%llx were not offered (offered 0x%llx)",
+				 (unsigned long long)(f & ~offered),
+				 (unsigned long long)offered);
+	if (s->features_set && f != s->features && vu_life_any_started(s))
+		return vu_refuse(s, "features changed from 0x%llx to 0x%llx while queues run",
+				 (unsigned long long)s->features,
+				 (unsigned long long)f);
 	s->features = f;
 	s->features_set = true;
 	if (!(f & (1ull << VU_F_PROTOCOL_FEATURES)))
 		for (i = 0; i < s->nvrings; i++)
 			s->vrings[i].enabled = true;
-	return start_all(s);
+	return vu_life_features(s);
 }
 
 int vu_h_set_owner(struct vu_session *s, struct vu_msg *m, struct vu_reply *r)
@@ -395,7 +272,7 @@ int vu_h_set_owner(struct vu_session *s, struct vu_msg *m, struct vu_reply *r)
 	(void)m;
 	(void)r;
 	if (s->owner)
-		return vu_violation(s, "the session already has an owner");
+		return vu_refuse(s, "the session already has an owner");
 	s->owner = true;
 	return 0;
 }
@@ -481,7 +358,7 @@ int vu_h_set_mem_table(struct vu_session *s, struct vu_msg *m,
 	free(nm);
 	s->mem_set = true;
 	log_debug(NAME(s), "memory table: %u regions", n);
-	return start_all(s);
+	return vu_life_update(s);
 }
 
 static int check_ring_size(struct vu_session *s, uint32_t idx, uint32_t num)
@@ -492,16 +369,18 @@ static int check_ring_size(struct vu_session *s, uint32_t idx, uint32_t num)
 	if (max > VU_MAX_RING_SIZE)
 		max = VU_MAX_RING_SIZE;
 	if (!num)
-		return vu_violation(s, "queue %u: ring size 0", idx);
+		return vu_refuse(s, "queue %u: ring size 0", idx);
 	if (num & (num - 1))
-		return vu_violation(s, "queue %u: ring size %u is not a power of two",
-				    idx, num);
+		return vu_refuse(s, "queue %u: ring size %u is not a power of two",
+				 idx, num);
+	/* QEMU's vhost-user-blk asks for 128 (queue-size=) whatever the
+	 * device has: say which value the front-end must be given. */
 	if (num > max)
-		return vu_violation(s, "queue %u: ring size %u is larger than the device's maximum %u",
-				    idx, num, max);
+		return vu_refuse(s, "queue %u: ring size %u is larger than the device's maximum %u (give the front-end a queue size of at most %u)",
+				 idx, num, max, max);
 	if (num < s->dev->min_queue_size)
-		return vu_violation(s, "queue %u: ring size %u is smaller than the device's minimum %u",
-				    idx, num, s->dev->min_queue_size);
+		return vu_refuse(s, "queue %u: ring size %u is smaller than the device's minimum %u",
+				 idx, num, s->dev->min_queue_size);
 	return 0;
 }
 
@@ -512,12 +391,12 @@ int vu_h_set_vring_num(struct vu_session *s, struct vu_msg *m,
 
 	(void)r;
 	if (!ring)
-		return -EPROTO;
+		return -EINVAL;
 	if (ring->started)
-		return vu_violation(s, "queue %u: size changed while it runs",
-				    m->p.state.index);
+		return vu_refuse(s, "queue %u: size changed while it runs",
+				 m->p.state.index);
 	if (check_ring_size(s, m->p.state.index, m->p.state.num))
-		return -EPROTO;
+		return -EINVAL;
 	ring->num = m->p.state.num;
 	ring->num_set = true;
 	return 0;
@@ -527,13 +406,13 @@ static int translate(struct vu_session *s, uint32_t idx, const char *what,
 		     uint64_t va, uint64_t len, uint64_t align, uint64_t *gpa)
 {
 	if (va & (align - 1))
-		return vu_violation(s, "queue %u: %s address 0x%llx is not %llu-byte aligned",
-				    idx, what, (unsigned long long)va,
-				    (unsigned long long)align);
+		return vu_refuse(s, "queue %u: %s address 0x%llx is not %llu-byte aligned",
+				 idx, what, (unsigned long long)va,
+				 (unsigned long long)align);
 	if (vu_mem_va_to_gpa(&s->mem, va, len, gpa))
-		return vu_violation(s, "queue %u: %s at 0x%llx (%llu bytes) is outside every memory region",
-				    idx, what, (unsigned long long)va,
-				    (unsigned long long)len);
+		return vu_refuse(s, "queue %u: %s at 0x%llx (%llu bytes) is outside every memory region",
+				 idx, what, (unsigned long long)va,
+				 (unsigned long long)len);
 	return 0;
 }
 
@@ -547,22 +426,22 @@ int vu_h_set_vring_addr(struct vu_session *s, struct vu_msg *m,
 
 	(void)r;
 	if (!ring)
-		return -EPROTO;
+		return -EINVAL;
 	if (ring->started)
-		return vu_violation(s, "queue %u: addresses changed while it runs",
-				    a->index);
+		return vu_refuse(s, "queue %u: addresses changed while it runs",
+				 a->index);
 	if (a->flags & VU_VRING_F_LOG)
-		return vu_violation(s, "queue %u: logging flag set, dirty logging is not offered",
-				    a->index);
+		return vu_refuse(s, "queue %u: logging flag set, dirty logging is not offered",
+				 a->index);
 	if (a->flags)
-		return vu_violation(s, "queue %u: unknown flags 0x%x", a->index,
-				    a->flags);
+		return vu_refuse(s, "queue %u: unknown flags 0x%x", a->index,
+				 a->flags);
 	if (!s->mem_set)
-		return vu_violation(s, "queue %u: sent before SET_MEM_TABLE",
-				    a->index);
+		return vu_refuse(s, "queue %u: sent before SET_MEM_TABLE",
+				 a->index);
 	if (!ring->num_set)
-		return vu_violation(s, "queue %u: sent before SET_VRING_NUM",
-				    a->index);
+		return vu_refuse(s, "queue %u: sent before SET_VRING_NUM",
+				 a->index);
 	packed = vu_has_feature(s, VIRTIO_F_RING_PACKED);
 	dlen = 16ull * ring->num;
 	alen = packed ? 4 : 6 + 2ull * ring->num;
@@ -572,7 +451,7 @@ int vu_h_set_vring_addr(struct vu_session *s, struct vu_msg *m,
 		      a->avail, alen, packed ? 4 : 2, &av) ||
 	    translate(s, a->index, packed ? "device area" : "used ring",
 		      a->used, ulen, 4, &u))
-		return -EPROTO;
+		return -EINVAL;
 	ring->desc_gpa = d;
 	ring->avail_gpa = av;
 	ring->used_gpa = u;
@@ -589,20 +468,28 @@ int vu_h_set_vring_base(struct vu_session *s, struct vu_msg *m,
 
 	(void)r;
 	if (!ring)
-		return -EPROTO;
+		return -EINVAL;
 	if (ring->started)
-		return vu_violation(s, "queue %u: base changed while it runs",
-				    m->p.state.index);
+		return vu_refuse(s, "queue %u: base changed while it runs",
+				 m->p.state.index);
 	memset(&ring->base, 0, sizeof(ring->base));
 	if (vu_has_feature(s, VIRTIO_F_RING_PACKED)) {
 		ring->base.avail_idx = num & 0x7fff;
 		ring->base.avail_wrap = (num >> 15) & 1;
-		ring->base.used_idx = (num >> 16) & 0x7fff;
-		ring->base.used_wrap = (num >> 31) & 1;
+		if (num >> 16) {
+			ring->base.used_idx = (num >> 16) & 0x7fff;
+			ring->base.used_wrap = (num >> 31) & 1;
+		} else {
+			/* DPDK sends only the avail index and its wrap
+			 * counter: every buffer it made available was
+			 * used, as after any stop of an in-order ring. */
+			ring->base.used_idx = ring->base.avail_idx;
+			ring->base.used_wrap = ring->base.avail_wrap;
+		}
 	} else {
 		if (num > 0xffff)
-			return vu_violation(s, "queue %u: base %u is not a 16-bit ring index",
-					    m->p.state.index, num);
+			return vu_refuse(s, "queue %u: base %u is not a 16-bit ring index",
+					 m->p.state.index, num);
 		ring->base.avail_idx = (uint16_t)num;
 	}
 	return 0;
@@ -612,24 +499,28 @@ int vu_h_get_vring_base(struct vu_session *s, struct vu_msg *m,
 			struct vu_reply *r)
 {
 	uint32_t idx = m->p.state.index;
-	struct vu_vring *ring = ring_at(s, idx);
+	struct vu_vring *ring;
 	int ret;
 
-	if (!ring)
-		return -EPROTO;
-	ret = ring_stop(s, idx);
-	if (ret < 0)
-		return vu_violation(s, "queue %u: the device did not stop: %s",
-				    idx, strerror(-ret));
-	close_fd(&ring->kick_fd);
-	close_fd(&ring->call_fd);
-	close_fd(&ring->err_fd);
-	ring->notifier_sent = false;
 	r->set = true;
 	r->len = sizeof(r->p.state);
 	r->p.state.index = idx;
+	r->p.state.num = 0;
+	ring = ring_at(s, idx);
+	if (!ring)
+		return -EINVAL;
+	/* The reply is the position the front-end resumes from: without
+	 * one it would resume at a wrong index, so a stop that cannot say
+	 * where it stopped ends the session. */
+	ret = vu_life_stop(s, idx);
+	if (ret < 0)
+		return vu_violation(s, "queue %u: the device did not stop: %s",
+				    idx, strerror(-ret));
+	/* The kick fd is re-sent with every start; the call and error fds
+	 * stay (QEMU sends the error fd once, at connect). */
+	close_fd(&ring->kick_fd);
+	ring->notifier_sent = false;
 	r->p.state.num = encode_base(ring);
-	after_stop(s);
 	return 0;
 }
 
@@ -637,34 +528,36 @@ int vu_h_set_vring_fd(struct vu_session *s, struct vu_msg *m,
 		      struct vu_reply *r)
 {
 	static const char *const what[] = { "kick", "call", "error" };
+	static const enum vu_life_fd which[] = {
+		VU_LIFE_KICK, VU_LIFE_CALL, VU_LIFE_ERR
+	};
 	uint32_t type = m->hdr.request - VU_SET_VRING_KICK;
 	uint64_t v = m->p.u64;
 	uint32_t idx = v & VU_VRING_IDX_MASK;
 	bool nofd = v & VU_VRING_NOFD;
 	struct vu_vring *ring;
-	bool was_started;
 	int fd, *slot, ret;
 
 	(void)r;
 	if (v & ~(VU_VRING_IDX_MASK | VU_VRING_NOFD))
 		return vu_violation(s, "reserved bits set in 0x%llx",
 				    (unsigned long long)v);
-	ring = ring_at(s, idx);
-	if (!ring)
-		return -EPROTO;
 	if (nofd && m->nfds)
 		return vu_violation(s, "queue %u: invalid-fd flag set but an fd was passed",
 				    idx);
 	if (!nofd && !m->nfds)
 		return vu_violation(s, "queue %u: no fd and no invalid-fd flag",
 				    idx);
-	if (nofd && type == 0)
-		return vu_violation(s, "queue %u: polling mode (no kick fd) is not supported",
-				    idx);
 	fd = nofd ? -1 : m->fds[0];
 	if (fd >= 0 && !is_eventfd(fd))
 		return vu_violation(s, "queue %u: the %s fd is not an eventfd",
 				    idx, what[type]);
+	ring = ring_at(s, idx);
+	if (!ring)
+		return -EINVAL;
+	if (nofd && type == 0)
+		return vu_refuse(s, "queue %u: polling mode (no kick fd) is not supported",
+				 idx);
 	slot = type == 0 ? &ring->kick_fd : type == 1 ? &ring->call_fd :
 	       &ring->err_fd;
 	if (fd >= 0 && *slot < 0) {
@@ -672,21 +565,11 @@ int vu_h_set_vring_fd(struct vu_session *s, struct vu_msg *m,
 		if (ret)
 			return ret;
 	}
-	was_started = ring->started;
-	if (was_started) {
-		/* A new fd for a running queue: the device takes fds only
-		 * when a queue starts, so restart it where it is. */
-		ret = ring_stop(s, idx);
-		if (ret < 0)
-			return ret;
-	}
 	if (fd >= 0)
 		m->fds[0] = -1;
-	close_fd(slot);
-	*slot = fd;
 	if (type == 0)
 		ring->notifier_sent = false;
-	return maybe_start(s, idx);
+	return vu_life_set_fd(s, idx, which[type], fd);
 }
 
 int vu_h_get_protocol_features(struct vu_session *s, struct vu_msg *m,
@@ -706,9 +589,9 @@ int vu_h_set_protocol_features(struct vu_session *s, struct vu_msg *m,
 
 	(void)r;
 	if (f & ~s->offered_pf)
-		return vu_violation(s, "protocol features 0x%llx were not offered (offered 0x%llx)",
-				    (unsigned long long)(f & ~s->offered_pf),
-				    (unsigned long long)s->offered_pf);
+		return vu_refuse(s, "protocol features 0x%llx were not offered (offered 0x%llx)",
+				 (unsigned long long)(f & ~s->offered_pf),
+				 (unsigned long long)s->offered_pf);
 	s->pf = f;
 	update_config_watch(s);
 	return 0;
@@ -729,21 +612,18 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 {
 	uint32_t idx = m->p.state.index, on = m->p.state.num;
 	struct vu_vring *ring = ring_at(s, idx);
-	int ret;
 
 	(void)r;
 	if (!ring)
-		return -EPROTO;
+		return -EINVAL;
 	if (on > 1)
-		return vu_violation(s, "queue %u: enable value %u is not 0 or 1",
-				    idx, on);
+		return vu_refuse(s, "queue %u: enable value %u is not 0 or 1",
+				 idx, on);
 	ring->enabled = on;
 	ring->enable_sent = on;
 	if (on)
-		return maybe_start(s, idx);
-	ret = ring_stop(s, idx);
-	after_stop(s);
-	return ret;
+		return vu_life_update(s);
+	return vu_life_stop(s, idx);
 }
 
 int vu_h_send_rarp(struct vu_session *s, struct vu_msg *m, struct vu_reply *r)
@@ -761,10 +641,10 @@ int vu_h_net_set_mtu(struct vu_session *s, struct vu_msg *m,
 
 	(void)r;
 	if (mtu < 68 || mtu > 65535)
-		return vu_violation(s, "MTU %llu out of range 68..65535",
-				    (unsigned long long)mtu);
+		return vu_refuse(s, "MTU %llu out of range 68..65535",
+				 (unsigned long long)mtu);
 	if (!vu_has_feature(s, VIRTIO_NET_F_MTU))
-		return vu_violation(s, "VIRTIO_NET_F_MTU was not negotiated");
+		return vu_refuse(s, "VIRTIO_NET_F_MTU was not negotiated");
 	if (!s->ops->set_mtu)
 		return -EOPNOTSUPP;
 	return s->ops->set_mtu(s->dev, (uint16_t)mtu);
@@ -915,7 +795,7 @@ int vu_h_add_mem_reg(struct vu_session *s, struct vu_msg *m,
 		return ret;
 	}
 	s->mem_set = true;
-	return start_all(s);
+	return vu_life_update(s);
 }
 
 int vu_h_rem_mem_reg(struct vu_session *s, struct vu_msg *m,
@@ -953,26 +833,12 @@ int vu_h_set_status(struct vu_session *s, struct vu_msg *m,
 		    struct vu_reply *r)
 {
 	uint64_t v = m->p.u64;
-	uint32_t i;
-	int ret;
 
 	(void)r;
 	if (v > 0xff)
-		return vu_violation(s, "status 0x%llx is not a virtio status byte",
-				    (unsigned long long)v);
-	if (v == 0) {
-		for (i = 0; i < s->nvrings; i++)
-			ring_stop(s, i);
-		ret = s->ops->set_status(s->dev, 0);
-		s->status = 0;
-		after_stop(s);
-		return ret;
-	}
-	ret = s->ops->set_status(s->dev, (uint8_t)v);
-	if (ret < 0)
-		return ret;
-	s->status = (uint8_t)v;
-	return 0;
+		return vu_refuse(s, "status 0x%llx is not a virtio status byte",
+				 (unsigned long long)v);
+	return vu_life_set_status(s, (uint8_t)v);
 }
 
 int vu_h_get_status(struct vu_session *s, struct vu_msg *m,
@@ -981,7 +847,7 @@ int vu_h_get_status(struct vu_session *s, struct vu_msg *m,
 	(void)m;
 	r->set = true;
 	r->len = sizeof(r->p.u64);
-	r->p.u64 = s->ops->get_status(s->dev);
+	r->p.u64 = vu_life_get_status(s);
 	return 0;
 }
 
@@ -1000,7 +866,7 @@ int vu_h_set_device_state_fd(struct vu_session *s, struct vu_msg *m,
 				    x->direction);
 	if (x->phase != VU_STATE_PHASE_STOPPED)
 		return vu_violation(s, "unknown migration phase %u", x->phase);
-	if (any_ring_started(s)) {
+	if (vu_life_any_started(s)) {
 		log_warn(NAME(s), "SET_DEVICE_STATE_FD: queues still run; the device must be suspended");
 		return 0;
 	}
@@ -1023,8 +889,12 @@ int vu_h_check_device_state(struct vu_session *s, struct vu_msg *m,
 	r->set = true;
 	r->len = sizeof(r->p.u64);
 	r->p.u64 = 1;
-	if (vu_xfer_finish(s, why, sizeof(why)) < 0)
-		return vu_violation(s, "device state rejected: %s", why);
+	/* A failed transfer is the answer 1, not the end of the session:
+	 * the front-end decides what to do with a migration that failed. */
+	if (vu_xfer_finish(s, why, sizeof(why)) < 0) {
+		log_warn(NAME(s), "device state rejected: %s", why);
+		return 0;
+	}
 	r->p.u64 = 0;
 	return 0;
 }
@@ -1153,6 +1023,8 @@ err:
 
 void vu_session_destroy(struct vu_session *s)
 {
+	uint32_t i;
+
 	if (!s)
 		return;
 	if (!s->ended) {
@@ -1161,7 +1033,12 @@ void vu_session_destroy(struct vu_session *s)
 	}
 	if (s->config_fd >= 0)
 		s->loop->unwatch(s->loop, s->config_fd);
-	session_reset(s);
+	vu_life_end(s);
+	vu_xfer_abort(s);
+	for (i = 0; i < s->nvrings; i++)
+		ring_clear(&s->vrings[i]);
+	vu_mem_clear(&s->mem);
+	s->mem_set = false;
 	if (s->breq.fd >= 0) {
 		s->ops->set_backend_req_connection(s->dev, NULL);
 		close_fd(&s->breq.fd);

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "device.h"
+#include "lifecycle.h"
 #include "session.h"
 #include "vhost_user.h"
 
@@ -68,8 +69,7 @@ struct vu_session {
 	struct vu_mem mem;
 	uint32_t nvrings;
 	struct vu_vring *vrings;
-	uint8_t status;			/* last status the front-end set */
-	bool synth_driver_ok;		/* engine set DRIVER_OK (no STATUS) */
+	struct vu_life life;		/* lifecycle.c */
 	struct vu_backend_req breq;
 	int config_fd;			/* watched config-change fd, or -1 */
 	struct vu_xfer xfer;
@@ -77,6 +77,8 @@ struct vu_session {
 	unsigned int fd_cap;		/* fds the session may hold */
 	const char *cur;		/* name of the message being handled */
 	bool failed;			/* violation: the session must end */
+	bool refused;			/* the message's values were refused */
+	char refusal[200];		/* why */
 	bool ended;
 	bool out_watched;
 	char error[256];
@@ -99,7 +101,6 @@ typedef int (*vu_handler_fn)(struct vu_session *s, struct vu_msg *m,
 
 /* msg_table.c */
 #define VU_MD_REPLY	(1u << 0)	/* always answered with a payload */
-#define VU_MD_OWNER	(1u << 1)	/* only after SET_OWNER */
 
 struct vu_msg_desc {
 	const char *name;
@@ -121,6 +122,15 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m);
 /* Record a protocol violation: logs one line, the session ends. */
 int vu_violation(struct vu_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Refuse the values of the message being handled: one log line; the
+ * front-end gets a failure reply when it asked for one (REPLY_ACK), else
+ * the session ends. Returns -EINVAL. */
+int vu_refuse(struct vu_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* session.c: the life cycle started ring @idx on the device. */
+void vu_session_ring_started(struct vu_session *s, uint32_t idx);
 
 static inline bool vu_has_pf(const struct vu_session *s, int bit)
 {

@@ -146,7 +146,7 @@ static int build_state(struct vu_session *s, struct vu_state *st)
 	st->num_queues = s->nvrings;
 	st->features = s->features;
 	st->protocol_features = s->pf;
-	st->status = s->ops->get_status(s->dev);
+	st->status = vu_life_get_status(s);
 	st->config_len = s->dev->config_size < VU_MAX_CONFIG_SIZE ?
 			 s->dev->config_size : VU_MAX_CONFIG_SIZE;
 	if (st->config_len) {

@@ -50,10 +50,10 @@ static uint64_t td_protocol_features(struct vu_device *dev)
 	return to_td(dev)->protocol_features;
 }
 
-static int td_ack_features(struct vu_device *dev, uint64_t f)
+static int td_set_features(struct vu_device *dev, uint64_t f)
 {
 	struct test_device *td = to_td(dev);
-	int ret = td_call(td, TD_OP_ACK_FEATURES);
+	int ret = td_call(td, TD_OP_SET_FEATURES);
 
 	if (!ret)
 		td->acked = f;
@@ -168,10 +168,18 @@ static int td_set_status(struct vu_device *dev, uint8_t status)
 {
 	struct test_device *td = to_td(dev);
 	int ret = td_call(td, TD_OP_SET_STATUS);
+	unsigned int i;
 
-	if (!ret)
-		td->status = status;
-	return ret;
+	if (ret)
+		return ret;
+	td->status = status;
+	if (!status) {
+		/* as a virtio reset: queues stopped, memory kept */
+		for (i = 0; i < TD_MAX_QUEUES; i++)
+			td->q[i].started = false;
+		td->suspended = true;
+	}
+	return 0;
 }
 
 static uint8_t td_get_status(struct vu_device *dev)
@@ -191,19 +199,6 @@ static void td_reset(struct vu_device *dev)
 	td->acked = 0;
 	td->mem = NULL;
 	td->nregions = 0;
-}
-
-static int td_enter_suspended_state(struct vu_device *dev)
-{
-	struct test_device *td = to_td(dev);
-	unsigned int i;
-
-	td_call(td, TD_OP_SUSPEND);
-	for (i = 0; i < TD_MAX_QUEUES; i++)
-		if (td->q[i].started)
-			return -EBUSY;
-	td->suspended = true;
-	return 0;
 }
 
 static int td_snapshot(struct vu_device *dev, void *buf, size_t cap,
@@ -306,7 +301,7 @@ static const struct vu_device_ops td_ops = {
 	.max_queue_num = td_max_queue_num,
 	.features = td_features,
 	.protocol_features = td_protocol_features,
-	.ack_features = td_ack_features,
+	.set_features = td_set_features,
 	.read_config = td_read_config,
 	.write_config = td_write_config,
 	.set_mem_table = td_set_mem_table,
@@ -317,7 +312,6 @@ static const struct vu_device_ops td_ops = {
 	.set_status = td_set_status,
 	.get_status = td_get_status,
 	.reset = td_reset,
-	.enter_suspended_state = td_enter_suspended_state,
 	.snapshot = td_snapshot,
 	.restore = td_restore,
 	.get_shared_memory_region = td_get_shared_memory_region,
@@ -347,6 +341,7 @@ struct test_device *test_device_new(const char *name, uint32_t nqueues,
 	td->base.config_size = TD_CONFIG_SIZE;
 	td->base.max_queue_size = max_size;
 	td->base.min_queue_size = 1;
+	td->base.late_start = true;
 	td->features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
 		       1ull << VIRTIO_NET_F_MTU | 1ull << VIRTIO_NET_F_MQ |
 		       1ull << VIRTIO_RING_F_EVENT_IDX;

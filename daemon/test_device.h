@@ -19,7 +19,7 @@
 #define TD_CONFIG_SIZE	32
 
 enum td_op {
-	TD_OP_ACK_FEATURES,
+	TD_OP_SET_FEATURES,
 	TD_OP_READ_CONFIG,
 	TD_OP_WRITE_CONFIG,
 	TD_OP_SET_MEM_TABLE,
@@ -29,7 +29,6 @@ enum td_op {
 	TD_OP_STOP_QUEUE,
 	TD_OP_SET_STATUS,
 	TD_OP_RESET,
-	TD_OP_SUSPEND,
 	TD_OP_SNAPSHOT,
 	TD_OP_RESTORE,
 	TD_OP_SET_BACKEND_REQ,
@@ -61,7 +60,7 @@ struct test_device {
 	unsigned int calls[TD_OP_MAX];
 	int fail_op;			/* op that fails once, or -1 */
 	int fail_errno;
-	bool suspended;
+	bool suspended;			/* status 0 since the last start */
 	bool after_driver_ok_start;	/* a queue started after DRIVER_OK */
 	uint16_t mtu;
 	uint8_t rarp_mac[6];

@@ -2,25 +2,20 @@
 /*
  * vdpa_device.c - the device interface over vubridge.ko's ioctls.
  *
- * vhost-user and vDPA order things differently. vhost-user starts rings
- * one at a time whenever the front-end likes; a vDPA device expects its
- * queues programmed between FEATURES_OK and DRIVER_OK. This file maps one
- * onto the other:
+ * Each operation is one plain step on the device (lifecycle.c decides
+ * their order); what this file adds is the translation between what a
+ * vhost-user front-end sees and what the vDPA device has:
  *  - features: VIRTIO_F_ACCESS_PLATFORM is always negotiated toward the
  *    device when it offers it (the module maps guest-physical addresses
  *    as IOVAs, so the device must use them), and hidden from the front-end,
  *    which would otherwise send IOTLB messages; bits that need a data path
  *    through the daemon (notification data, admin queues, ...) are hidden.
- *  - status: with the STATUS protocol feature the front-end's status is
- *    followed; without it the engine sets DRIVER_OK once every enabled ring
- *    runs. DRIVER_OK reaches the device with the first queue it starts.
- *  - a queue that starts after DRIVER_OK: VUB_START_QUEUE directly where
- *    the device has VUB_ABILITY_ENABLE_AFTER_DRIVER_OK; otherwise every
- *    running queue is stopped (positions kept), the device reset (memory
- *    stays mapped), features renegotiated, all queues programmed again and
- *    DRIVER_OK set: transparent to the front-end, nothing lost.
- *  - when no queue runs the device is reset to FEATURES_OK (suspended: no
- *    DMA, no interrupts), so the next start is an ordinary one.
+ *  - GET_QUEUE_NUM counts every virtqueue of the device (see
+ *    vd_max_queue_num()).
+ *  - ring positions the device cannot report (VUB_QUEUE_F_NO_STATE) are
+ *    reported as such; lifecycle.c knows where the ring stands.
+ * The module is reached through struct vub_sys only, so the host tests run
+ * this file against a simulated module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,30 +45,12 @@
 				 1ull << VU_F_PROTOCOL_FEATURES |	\
 				 1ull << VU_F_LOG_ALL)
 
-#define S_ACK		VIRTIO_CONFIG_S_ACKNOWLEDGE
-#define S_DRIVER	VIRTIO_CONFIG_S_DRIVER
-#define S_FEATURES_OK	VIRTIO_CONFIG_S_FEATURES_OK
-#define S_DRIVER_OK	VIRTIO_CONFIG_S_DRIVER_OK
-
-struct vd_queue {
-	bool running;
-	struct vu_queue_cfg cfg;
-	const struct vu_mem *mem;	/* valid while running */
-};
-
 struct vdpa_dev {
 	struct vu_device base;
 	const struct vub_sys *sys;	/* the module, or a simulation */
 	int fd;
 	struct vub_device_info info;
-	uint64_t hw_features;		/* negotiated toward the device */
-	bool features_ok;
-	uint8_t hw_status;		/* last status set on the device */
-	uint8_t fe_status;		/* status the front-end sees */
-	bool driver_ok_pending;		/* DRIVER_OK with the next start */
-	bool suspended;			/* VUB_SUSPEND in effect */
 	int config_efd;
-	struct vd_queue *q;
 	struct vu_backend_req *breq;
 };
 
@@ -105,97 +82,12 @@ static int vd_ioctl(struct vdpa_dev *vd, unsigned long req, void *arg,
 	return ret;
 }
 
-static int hw_set_status(struct vdpa_dev *vd, uint8_t st)
-{
-	int ret = vd_ioctl(vd, VUB_SET_STATUS, &st, "VUB_SET_STATUS");
-
-	if (!ret)
-		vd->hw_status = st;
-	return ret;
-}
-
 static int set_config_eventfd(struct vdpa_dev *vd)
 {
 	int32_t fd = vd->config_efd;
 
 	return vd_ioctl(vd, VUB_SET_CONFIG_EVENTFD, &fd,
 			"VUB_SET_CONFIG_EVENTFD");
-}
-
-/* Status 0 (queues stopped, memory kept), then up to FEATURES_OK. */
-static int negotiate(struct vdpa_dev *vd, uint64_t hw)
-{
-	uint8_t st = 0;
-	int ret;
-
-	if (vd->hw_status) {
-		ret = hw_set_status(vd, 0);
-		if (ret)
-			return ret;
-	}
-	vd->features_ok = false;
-	ret = hw_set_status(vd, S_ACK);
-	if (!ret)
-		ret = hw_set_status(vd, S_ACK | S_DRIVER);
-	if (!ret)
-		ret = vd_ioctl(vd, VUB_SET_FEATURES, &hw, "VUB_SET_FEATURES");
-	if (!ret)
-		ret = hw_set_status(vd, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!ret)
-		ret = vd_ioctl(vd, VUB_GET_STATUS, &st, "VUB_GET_STATUS");
-	if (ret)
-		return ret;
-	if (!(st & S_FEATURES_OK)) {
-		log_err(vd->base.name, "the device refused features 0x%llx",
-			(unsigned long long)hw);
-		return -EINVAL;
-	}
-	vd->hw_features = hw;
-	vd->features_ok = true;
-	return 0;
-}
-
-static bool any_running(const struct vdpa_dev *vd)
-{
-	uint32_t i;
-
-	for (i = 0; i < vd->base.num_queues; i++)
-		if (vd->q[i].running)
-			return true;
-	return false;
-}
-
-static int program_queue(struct vdpa_dev *vd, uint32_t idx)
-{
-	const struct vu_queue_cfg *c = &vd->q[idx].cfg;
-	struct vub_queue_start qs;
-	int ret;
-
-	memset(&qs, 0, sizeof(qs));
-	qs.index = idx;
-	qs.size = c->size;
-	qs.flags = (c->packed ? VUB_QUEUE_F_PACKED : 0) |
-		   (c->call_fd < 0 ? VUB_QUEUE_F_NO_CALL : 0);
-	qs.kick_fd = c->kick_fd;
-	qs.call_fd = c->call_fd;
-	qs.err_fd = c->err_fd;
-	qs.desc_addr = c->desc_gpa;
-	qs.driver_addr = c->avail_gpa;
-	qs.device_addr = c->used_gpa;
-	qs.avail_idx = c->base.avail_idx;
-	qs.avail_wrap = c->base.avail_wrap;
-	qs.used_idx = c->base.used_idx;
-	qs.used_wrap = c->base.used_wrap;
-	ret = vd_ioctl(vd, VUB_START_QUEUE, &qs, "VUB_START_QUEUE");
-	if (ret == -EOPNOTSUPP && (qs.avail_idx || qs.used_idx))
-		log_err(vd->base.name, "queue %u: the device cannot resume a ring at index %u (it has no way to set a ring position): the front-end must reset the ring",
-			idx, qs.avail_idx);
-	else if (ret)
-		log_err(vd->base.name, "queue %u: VUB_START_QUEUE failed: %s",
-			idx, strerror(-ret));
-	else
-		vd->q[idx].running = true;
-	return ret;
 }
 
 /* The module's counters of a queue, logged when it stops. */
@@ -213,113 +105,21 @@ static void log_queue_stats(struct vdpa_dev *vd, uint32_t idx)
 	free(st);
 }
 
-static int stop_hw_queue(struct vdpa_dev *vd, uint32_t idx,
-			 struct vu_queue_state *out)
-{
-	struct vub_queue_state qs;
-	int ret;
-
-	log_queue_stats(vd, idx);
-	memset(&qs, 0, sizeof(qs));
-	qs.index = idx;
-	ret = vd_ioctl(vd, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");
-	vd->q[idx].running = false;
-	if (ret)
-		return ret;
-	if ((qs.flags & VUB_QUEUE_F_NO_STATE) && !vd->q[idx].cfg.packed) {
-		/* The device cannot tell (vp_vdpa): it stopped, and an
-		 * in-order device has used everything it took, so the used
-		 * index in guest memory is where it stands. Read with
-		 * pread() on the region's fd, never through a mapping: a
-		 * front-end that truncated its memfd would raise SIGBUS in
-		 * the daemon and take every device down with it. */
-		const struct vu_queue_cfg *c = &vd->q[idx].cfg;
-		uint8_t le[2];
-
-		memset(out, 0, sizeof(*out));
-		ret = vd->q[idx].mem ?
-		      vu_mem_read(vd->q[idx].mem, c->used_gpa + 2, le, 2) :
-		      -EFAULT;
-		if (ret) {
-			log_err(vd->base.name, "queue %u: cannot read the used index at gpa 0x%llx: %s",
-				idx, (unsigned long long)(c->used_gpa + 2),
-				ret == -EIO ? "the memory fd ends before it (truncated by the front-end?)" :
-				strerror(-ret));
-			return ret;
-		}
-		out->avail_idx = (uint16_t)(le[0] | le[1] << 8);
-		log_info(vd->base.name, "queue %u: the device has no ring state; resuming at the used index %u",
-			 idx, out->avail_idx);
-		return 0;
-	}
-	out->avail_idx = qs.avail_idx;
-	out->avail_wrap = qs.avail_wrap;
-	out->used_idx = qs.used_idx;
-	out->used_wrap = qs.used_wrap;
-	return 0;
-}
-
-static int resume_if_suspended(struct vdpa_dev *vd)
-{
-	int ret;
-
-	if (!vd->suspended)
-		return 0;
-	ret = vd_ioctl(vd, VUB_RESUME, NULL, "VUB_RESUME");
-	if (!ret)
-		vd->suspended = false;
-	return ret;
-}
-
-/*
- * A queue starts after DRIVER_OK on a device that cannot take that:
- * stop the running queues where they are, reset, program them all again.
- */
-static int restart_all(struct vdpa_dev *vd, uint32_t idx)
-{
-	uint32_t i;
-	int ret;
-
-	log_info(vd->base.name, "queue %u starts after DRIVER_OK: restarting the device's queues",
-		 idx);
-	for (i = 0; i < vd->base.num_queues; i++) {
-		if (!vd->q[i].running || i == idx)
-			continue;
-		ret = stop_hw_queue(vd, i, &vd->q[i].cfg.base);
-		if (ret)
-			return ret;
-		vd->q[i].running = true;	/* to be programmed again */
-	}
-	ret = negotiate(vd, vd->hw_features);
-	if (!ret)
-		ret = set_config_eventfd(vd);
-	if (ret)
-		return ret;
-	for (i = 0; i < vd->base.num_queues; i++) {
-		if (!vd->q[i].running && i != idx)
-			continue;
-		vd->q[i].running = false;
-		ret = program_queue(vd, i);
-		if (ret)
-			return ret;
-	}
-	return hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
-}
-
 /* ---- the ops ---- */
 
+/*
+ * GET_QUEUE_NUM: every virtqueue of the device, the control queue
+ * included. The spec defines the answer as a number of queues, and the
+ * front-ends read it so: cloud-hypervisor refuses a NIC whose data queues
+ * outnumber it, crosvm creates exactly that many queues (the control queue
+ * among them), QEMU's vhost-user-blk compares it to num-queues and prints
+ * "The maximum number of queues supported by the backend is N". QEMU's net
+ * compares its queue pairs to it, which a count of queues always
+ * satisfies; DPDK does not ask.
+ */
 static uint32_t vd_max_queue_num(struct vu_device *dev)
 {
-	struct vdpa_dev *vd = to_vd(dev);
-	uint32_t n = vd->info.num_queues;
-
-	if (vd->info.device_id != VIRTIO_ID_NET)
-		return n;
-	/* vhost-user counts queue pairs for net; the control queue is the
-	 * front-end's own business. */
-	if (vd->info.device_features & (1ull << VIRTIO_NET_F_CTRL_VQ))
-		n--;
-	return n / 2 ? n / 2 : 1;
+	return to_vd(dev)->info.num_queues;
 }
 
 static uint64_t vd_features(struct vu_device *dev)
@@ -344,18 +144,14 @@ static uint64_t vd_protocol_features(struct vu_device *dev)
 	return pf;
 }
 
-static int vd_ack_features(struct vu_device *dev, uint64_t f)
+static int vd_set_features(struct vu_device *dev, uint64_t f)
 {
 	struct vdpa_dev *vd = to_vd(dev);
 	uint64_t hw = f;
 
 	if (vd->info.device_features & (1ull << VIRTIO_F_ACCESS_PLATFORM))
 		hw |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
-	if (vd->features_ok && hw == vd->hw_features)
-		return 0;
-	if (any_running(vd))
-		return -EBUSY;
-	return negotiate(vd, hw);
+	return vd_ioctl(vd, VUB_SET_FEATURES, &hw, "VUB_SET_FEATURES");
 }
 
 static int vd_config_access(struct vdpa_dev *vd, unsigned long req,
@@ -444,119 +240,90 @@ static int vd_remove_mem_region(struct vu_device *dev,
 }
 
 static int vd_start_queue(struct vu_device *dev, uint32_t idx,
-			  const struct vu_queue_cfg *q,
+			  const struct vu_queue_cfg *c,
 			  const struct vu_mem *mem)
 {
 	struct vdpa_dev *vd = to_vd(dev);
+	struct vub_queue_start qs;
 	int ret;
 
-	if (idx >= dev->num_queues || vd->q[idx].running)
-		return -EINVAL;
-	if (!vd->features_ok)
-		return -EINVAL;
-	ret = resume_if_suspended(vd);
-	if (ret)
-		return ret;
-	vd->q[idx].cfg = *q;
-	vd->q[idx].mem = mem;
-	if ((vd->hw_status & S_DRIVER_OK) &&
-	    !has_ability(vd, VUB_ABILITY_ENABLE_AFTER_DRIVER_OK))
-		return restart_all(vd, idx);
-	ret = program_queue(vd, idx);
-	if (ret)
-		return ret;
-	if (vd->driver_ok_pending && !(vd->hw_status & S_DRIVER_OK)) {
-		ret = hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
-		if (!ret)
-			vd->driver_ok_pending = false;
-	}
+	(void)mem;
+	memset(&qs, 0, sizeof(qs));
+	qs.index = idx;
+	qs.size = c->size;
+	qs.flags = (c->packed ? VUB_QUEUE_F_PACKED : 0) |
+		   (c->call_fd < 0 ? VUB_QUEUE_F_NO_CALL : 0);
+	qs.kick_fd = c->kick_fd;
+	qs.call_fd = c->call_fd;
+	qs.err_fd = c->err_fd;
+	qs.desc_addr = c->desc_gpa;
+	qs.driver_addr = c->avail_gpa;
+	qs.device_addr = c->used_gpa;
+	qs.avail_idx = c->base.avail_idx;
+	qs.avail_wrap = c->packed ? c->base.avail_wrap : 0;
+	qs.used_idx = c->packed ? c->base.used_idx : 0;
+	qs.used_wrap = c->packed ? c->base.used_wrap : 0;
+	ret = vd_ioctl(vd, VUB_START_QUEUE, &qs, "VUB_START_QUEUE");
+	if (ret == -EOPNOTSUPP && (qs.avail_idx || qs.used_idx))
+		log_err(dev->name, "queue %u: the device cannot resume a ring at index %u (it has no way to set a ring position): the front-end must reset the ring",
+			idx, qs.avail_idx);
 	return ret;
 }
 
 static int vd_stop_queue(struct vu_device *dev, uint32_t idx,
-			 struct vu_queue_state *st)
+			 struct vu_queue_state *out)
 {
 	struct vdpa_dev *vd = to_vd(dev);
+	struct vub_queue_state qs;
+	int ret;
 
-	if (idx >= dev->num_queues || !vd->q[idx].running)
-		return -EINVAL;
-	return stop_hw_queue(vd, idx, st);
+	log_queue_stats(vd, idx);
+	memset(&qs, 0, sizeof(qs));
+	qs.index = idx;
+	ret = vd_ioctl(vd, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");
+	if (ret)
+		return ret;
+	if (qs.flags & VUB_QUEUE_F_NO_STATE)
+		return 1;
+	out->avail_idx = qs.avail_idx;
+	out->avail_wrap = qs.avail_wrap;
+	out->used_idx = qs.used_idx;
+	out->used_wrap = qs.used_wrap;
+	return 0;
+}
+
+static int vd_set_queue_fd(struct vu_device *dev, uint32_t idx, bool call,
+			   int fd)
+{
+	struct vub_queue_fd qf = { .index = idx, .fd = fd };
+
+	return vd_ioctl(to_vd(dev), call ? VUB_SET_QUEUE_CALL :
+			VUB_SET_QUEUE_ERR, &qf, call ? "VUB_SET_QUEUE_CALL" :
+			"VUB_SET_QUEUE_ERR");
 }
 
 static int vd_set_status(struct vu_device *dev, uint8_t st)
 {
-	struct vdpa_dev *vd = to_vd(dev);
-
-	vd->fe_status = st;
-	if (st == 0) {
-		vd->driver_ok_pending = false;
-		vd->features_ok = false;
-		return hw_set_status(vd, 0);
-	}
-	if (st & VIRTIO_CONFIG_S_FAILED)
-		return hw_set_status(vd, vd->hw_status |
-				     VIRTIO_CONFIG_S_FAILED);
-	if ((st & S_FEATURES_OK) && !vd->features_ok)
-		return -EINVAL;	/* FEATURES_OK before SET_FEATURES */
-	if ((st & S_DRIVER_OK) && !(vd->hw_status & S_DRIVER_OK)) {
-		if (!any_running(vd)) {
-			/* Set with the first queue: it may then start
-			 * without the restart path. */
-			vd->driver_ok_pending = true;
-			return 0;
-		}
-		return hw_set_status(vd, vd->hw_status | S_DRIVER_OK);
-	}
-	return 0;
+	return vd_ioctl(to_vd(dev), VUB_SET_STATUS, &st, "VUB_SET_STATUS");
 }
 
 static uint8_t vd_get_status(struct vu_device *dev)
 {
-	struct vdpa_dev *vd = to_vd(dev);
-	uint8_t hw = 0, st = vd->fe_status;
+	uint8_t st = 0;
 
-	if (vd_ioctl(vd, VUB_GET_STATUS, &hw, "VUB_GET_STATUS"))
+	if (vd_ioctl(to_vd(dev), VUB_GET_STATUS, &st, "VUB_GET_STATUS"))
 		return VIRTIO_CONFIG_S_NEEDS_RESET;
-	st |= hw & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED);
-	if (!vd->features_ok)
-		st &= (uint8_t)~S_FEATURES_OK;
 	return st;
 }
 
 static void vd_reset(struct vu_device *dev)
 {
 	struct vdpa_dev *vd = to_vd(dev);
-	uint32_t i;
 
 	vd_ioctl(vd, VUB_RESET, NULL, "VUB_RESET");
-	for (i = 0; i < dev->num_queues; i++)
-		vd->q[i].running = false;
-	vd->hw_status = vd->fe_status = 0;
-	vd->features_ok = false;
-	vd->driver_ok_pending = false;
-	vd->suspended = false;
-	vd->hw_features = 0;
+	/* VUB_RESET dropped the config eventfd with the memory. */
 	if (!dev->gone)
 		set_config_eventfd(vd);
-}
-
-static int vd_enter_suspended_state(struct vu_device *dev)
-{
-	struct vdpa_dev *vd = to_vd(dev);
-	int ret;
-
-	if (any_running(vd))
-		return -EBUSY;
-	if (!(vd->hw_status & S_DRIVER_OK))
-		return 0;
-	/* No queue runs: back to FEATURES_OK, DRIVER_OK again with the next
-	 * queue that starts. */
-	ret = vd->features_ok ? negotiate(vd, vd->hw_features) :
-				hw_set_status(vd, 0);
-	if (!ret)
-		ret = set_config_eventfd(vd);
-	vd->driver_ok_pending = vd->fe_status & S_DRIVER_OK;
-	return ret;
 }
 
 static int vd_snapshot(struct vu_device *dev, void *buf, size_t cap,
@@ -664,7 +431,6 @@ static void vd_destroy(struct vu_device *dev)
 		vd->sys->close(vd->sys->ctx, vd->fd);
 	if (vd->config_efd >= 0)
 		close(vd->config_efd);
-	free(vd->q);
 	free(vd);
 }
 
@@ -672,7 +438,7 @@ static const struct vu_device_ops vdpa_ops = {
 	.max_queue_num = vd_max_queue_num,
 	.features = vd_features,
 	.protocol_features = vd_protocol_features,
-	.ack_features = vd_ack_features,
+	.set_features = vd_set_features,
 	.read_config = vd_read_config,
 	.write_config = vd_write_config,
 	.set_mem_table = vd_set_mem_table,
@@ -680,10 +446,10 @@ static const struct vu_device_ops vdpa_ops = {
 	.remove_mem_region = vd_remove_mem_region,
 	.start_queue = vd_start_queue,
 	.stop_queue = vd_stop_queue,
+	.set_queue_fd = vd_set_queue_fd,
 	.set_status = vd_set_status,
 	.get_status = vd_get_status,
 	.reset = vd_reset,
-	.enter_suspended_state = vd_enter_suspended_state,
 	.snapshot = vd_snapshot,
 	.restore = vd_restore,
 	.get_shared_memory_region = vd_get_shared_memory_region,
@@ -745,10 +511,9 @@ struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
 	vd->base.config_size = vd->info.config_size;
 	vd->base.max_queue_size = vd->info.max_queue_size;
 	vd->base.min_queue_size = vd->info.min_queue_size;
-	vd->q = calloc(vd->info.num_queues ? vd->info.num_queues : 1,
-		       sizeof(*vd->q));
+	vd->base.late_start = has_ability(vd, VUB_ABILITY_ENABLE_AFTER_DRIVER_OK);
 	vd->config_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!vd->q || vd->config_efd < 0) {
+	if (vd->config_efd < 0) {
 		err = ENOMEM;
 		goto err;
 	}
@@ -761,7 +526,6 @@ struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
 		 vd->info.max_queue_size,
 		 (unsigned long long)vd->info.device_features,
 		 (unsigned long long)vd->info.abilities);
-	vd_enter_suspended_state(&vd->base);
 	return &vd->base;
 err:
 	vd_destroy(&vd->base);

@@ -102,6 +102,16 @@ FIXTURE(engine) {
 	int nfds;		/* open fds after set-up */
 };
 
+/* The last warning or error the daemon logged, with its device. */
+static char last_log[1200];
+
+static void log_sink(int level, const char *dev, const char *line, void *arg)
+{
+	(void)arg;
+	if (level <= VUB_LOG_WARN)
+		snprintf(last_log, sizeof(last_log), "%s: %s", dev, line);
+}
+
 static int count_fds(void)
 {
 	int fd, n = 0;
@@ -114,6 +124,8 @@ static int count_fds(void)
 FIXTURE_SETUP(engine)
 {
 	vub_log_level = VUB_LOG_ERR - 1;	/* tests print what matters */
+	vub_log_set_sink(log_sink, NULL, 1);
+	last_log[0] = '\0';
 	test_loop_init(&self->loop);
 	ASSERT_EQ(0, peer_open(&self->a, &self->loop,
 			       test_device_new("dev-a", 4, 256, true)));
@@ -163,6 +175,20 @@ static void expect_b_alive(struct __test_metadata *_metadata,
 		ASSERT_GE(self->a.td->calls[TD_OP_RESET], 1);		\
 		/* nothing leaked: the session's fds are all closed */	\
 		ASSERT_GE(self->nfds - 1, count_fds());			\
+		expect_b_alive(_metadata, self);			\
+	} while (0)
+
+/* @a's last message failed, the reason (containing @what) logged with the
+ * device's name; the session lives on, and so does @b. */
+#define EXPECT_REFUSED(what) do {					\
+		uint64_t f_;						\
+		test_loop_pump(&self->loop, 64);			\
+		ASSERT_FALSE(self->a.ended);				\
+		if (!strstr(last_log, what))				\
+			TH_LOG("last log line: %s", last_log);		\
+		ASSERT_NE(NULL, strstr(last_log, what));		\
+		ASSERT_EQ(0, strncmp(last_log, "dev-a: ", 7));		\
+		ASSERT_EQ(0, vu_fe_get_u64(&self->a.fe, VU_GET_FEATURES, &f_)); \
 		expect_b_alive(_metadata, self);			\
 	} while (0)
 
@@ -252,7 +278,7 @@ TEST_F(engine, negotiation)
 				   1ull << VIRTIO_F_VERSION_1 |
 				   1ull << VU_F_PROTOCOL_FEATURES));
 	EXPECT_EQ(1ull << VIRTIO_F_VERSION_1, self->a.td->acked);
-	EXPECT_EQ(1, self->a.td->calls[TD_OP_ACK_FEATURES]);
+	EXPECT_EQ(1, self->a.td->calls[TD_OP_SET_FEATURES]);
 	/* A message of a feature that was not negotiated. */
 	ASSERT_EQ(-EPIPE, vu_fe_get_u64(fe, VU_GET_STATUS, &v));
 	EXPECT_VIOLATION("needs protocol feature STATUS");
@@ -310,8 +336,12 @@ TEST_F(engine, status_protocol)
 	ASSERT_EQ(0, vu_fe_set_u64(&self->a.fe, VU_SET_STATUS, 0));
 	EXPECT_FALSE(self->a.td->q[0].started);
 	EXPECT_EQ(0, self->a.td->status);
-	/* A violation of an acked message: failure ack, then the close. */
+	/* A bad value with REPLY_ACK: failure ack, the session lives. */
 	ASSERT_EQ(-EIO, vu_fe_set_u64(&self->a.fe, VU_SET_STATUS, 0x100));
+	EXPECT_REFUSED("not a virtio status byte");
+	/* Without REPLY_ACK the front-end cannot be told: the close. */
+	ASSERT_EQ(0, vu_fe_send(&self->a.fe, VU_SET_STATUS, VU_VERSION,
+				&(uint64_t){ 0x100 }, 8, NULL, 0));
 	EXPECT_VIOLATION("not a virtio status byte");
 }
 
@@ -549,22 +579,32 @@ TEST_F(engine, memory_slots)
 
 TEST_F(engine, reset_device)
 {
+	uint32_t b0;
+
 	ASSERT_EQ(0, bring_up(self, ALL_PF));
+	ASSERT_EQ(0, run_frames(self, 0, 20));
 	ASSERT_EQ(0, vu_fe_call(&self->a.fe, VU_RESET_DEVICE, NULL, 0, NULL, 0,
 				NULL, NULL));
-	EXPECT_EQ(1, self->a.td->calls[TD_OP_RESET]);
+	/* A virtio reset, not the end of the session: the memory stays. */
+	EXPECT_EQ(0, self->a.td->calls[TD_OP_RESET]);
+	EXPECT_EQ(1, self->a.td->nregions);
 	EXPECT_FALSE(self->a.td->q[0].started);
-	/* Memory is gone with the reset: rings need a new table. */
-	struct vu_vring_addr a = { .index = 0,
-		.desc = (uintptr_t)self->rx.desc,
-		.used = (uintptr_t)self->rx.used,
-		.avail = (uintptr_t)self->rx.avail };
-	struct vu_vring_state st = { 0, QSIZE };
-	ASSERT_EQ(0, vu_fe_call(&self->a.fe, VU_SET_VRING_NUM, &st, sizeof(st),
-				NULL, 0, NULL, NULL));
-	ASSERT_EQ(-EIO, vu_fe_call(&self->a.fe, VU_SET_VRING_ADDR, &a,
-				     sizeof(a), NULL, 0, NULL, NULL));
-	EXPECT_VIOLATION("before SET_MEM_TABLE");
+	EXPECT_EQ(0, self->a.td->status);
+	/* QEMU >= 9.1 starts again without sending the memory (it sent it
+	 * with ADD_MEM_REG already): features, rings, enable. */
+	virtq_reset(&self->rx);
+	virtq_reset(&self->tx);
+	ASSERT_EQ(0, vu_fe_set_u64(&self->a.fe, VU_SET_FEATURES,
+				   self->a.fe.features));
+	ASSERT_EQ(0, vu_fe_vring(&self->a.fe, &self->rx, 0));
+	ASSERT_EQ(0, vu_fe_vring(&self->a.fe, &self->tx, 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->a.fe, 0, true));
+	ASSERT_EQ(0, vu_fe_enable(&self->a.fe, 1, true));
+	ASSERT_TRUE(self->a.td->q[0].started);
+	ASSERT_EQ(0, run_frames(self, 0, 20));
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->a.fe, 0, &b0));
+	EXPECT_EQ(20, b0);
+	EXPECT_FALSE(self->a.ended);
 }
 
 TEST_F(engine, net_mtu_and_rarp)
@@ -579,7 +619,7 @@ TEST_F(engine, net_mtu_and_rarp)
 	ASSERT_EQ(0, vu_fe_set_u64(&self->a.fe, VU_SEND_RARP, m));
 	EXPECT_EQ(0, memcmp(mac, self->a.td->rarp_mac, 6));
 	ASSERT_EQ(-EIO, vu_fe_set_u64(&self->a.fe, VU_NET_SET_MTU, 20));
-	EXPECT_VIOLATION("MTU 20 out of range");
+	EXPECT_REFUSED("MTU 20 out of range");
 }
 
 TEST_F(engine, reconnect)
@@ -870,15 +910,31 @@ TEST_F(engine, bad_kick_not_eventfd)
 	EXPECT_VIOLATION("the kick fd is not an eventfd");
 }
 
-TEST_F(engine, bad_before_set_owner)
+/* DPDK's virtio-user in server mode never sends SET_OWNER again after the
+ * back-end reconnected: a connection is its own owner. */
+TEST_F(engine, no_set_owner_needed)
 {
-	struct vu_region r = { 0, 1 << 20, (uintptr_t)self->gm.map, 0 };
-	struct vu_mem_table t = { .nregions = 1, .regions = { r } };
+	struct guest_mem *gms[1] = { &self->gm };
+	struct vu_fe *fe = &self->a.fe;
+	uint64_t f;
 
-	ASSERT_EQ(0, vu_fe_send(&self->a.fe, VU_SET_MEM_TABLE, VU_VERSION, &t,
-				VU_MEM_TABLE_HDR + sizeof(r), &self->gm.memfd,
-				1));
-	EXPECT_VIOLATION("SET_MEM_TABLE: sent before SET_OWNER");
+	ASSERT_EQ(0, vu_fe_get_u64(fe, VU_GET_FEATURES, &f));
+	ASSERT_EQ(0, vu_fe_set_u64(fe, VU_SET_PROTOCOL_FEATURES,
+				   VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK)));
+	fe->pf = VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK);
+	ASSERT_EQ(0, vu_fe_set_u64(fe, VU_SET_FEATURES, f));
+	ASSERT_EQ(0, vu_fe_set_mem_table(fe, gms, 1));
+	ASSERT_EQ(0, vu_fe_vring(fe, &self->rx, 0));
+	ASSERT_EQ(0, vu_fe_vring(fe, &self->tx, 0));
+	ASSERT_EQ(0, vu_fe_enable(fe, 0, true));
+	ASSERT_EQ(0, vu_fe_enable(fe, 1, true));
+	ASSERT_EQ(0, run_frames(self, 0, 10));
+	/* A second SET_OWNER is refused, the session goes on. */
+	ASSERT_EQ(0, vu_fe_call(fe, VU_SET_OWNER, NULL, 0, NULL, 0, NULL,
+				NULL));
+	ASSERT_EQ(-EIO, vu_fe_call(fe, VU_SET_OWNER, NULL, 0, NULL, 0, NULL,
+				   NULL));
+	EXPECT_REFUSED("already has an owner");
 }
 
 TEST_F(engine, bad_features_not_offered)
@@ -912,8 +968,10 @@ static void load_blob(FIXTURE_DATA(engine) *self, const uint8_t *blob,
 		      struct __test_metadata *_metadata)
 {
 	ASSERT_EQ(0, vu_fe_negotiate(&self->a.fe, ~0ull, ALL_PF));
+	/* A bad state is the answer 1 to CHECK_DEVICE_STATE; the
+	 * front-end decides what a failed migration means. */
 	ASSERT_EQ(-EIO, vu_fe_load_state(&self->a.fe, blob, len));
-	EXPECT_VIOLATION(what);
+	EXPECT_REFUSED(what);
 }
 
 static size_t good_blob(uint8_t **blob)
