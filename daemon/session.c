@@ -502,6 +502,8 @@ int vu_h_get_vring_base(struct vu_session *s, struct vu_msg *m,
 	struct vu_vring *ring;
 	int ret;
 
+	/* Every GET_VRING_BASE is answered (DPDK sends one for each ring on
+	 * a fresh connection, before setting any up). */
 	r->set = true;
 	r->len = sizeof(r->p.state);
 	r->p.state.index = idx;
@@ -513,9 +515,11 @@ int vu_h_get_vring_base(struct vu_session *s, struct vu_msg *m,
 	 * one it would resume at a wrong index, so a stop that cannot say
 	 * where it stopped ends the session. */
 	ret = vu_life_stop(s, idx);
-	if (ret < 0)
+	if (ret < 0) {
+		r->set = false;
 		return vu_violation(s, "queue %u: the device did not stop: %s",
 				    idx, strerror(-ret));
+	}
 	/* The kick fd is re-sent with every start; the call and error fds
 	 * stay (QEMU sends the error fd once, at connect). */
 	close_fd(&ring->kick_fd);
