@@ -239,6 +239,15 @@ static long vub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VUB_GET_QUEUE_STATS:
 		ret = vub_ioctl_get_queue_stats(v, argp);
 		break;
+	case VUB_SET_QUEUE_CALL:
+		ret = vub_ioctl_set_queue_call(v, argp);
+		break;
+	case VUB_SET_QUEUE_ERR:
+		ret = vub_ioctl_set_queue_err(v, argp);
+		break;
+	case VUB_GET_DOORBELL_FD:
+		ret = vub_ioctl_get_doorbell_fd(v, argp);
+		break;
 	case VUB_SUSPEND:
 		ret = vub_ioctl_suspend(v);
 		break;

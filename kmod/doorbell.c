@@ -7,9 +7,13 @@
  * offset index * PAGE_SIZE, one page, shared, to write that queue's doorbell
  * directly (vhost-user host notifiers). Pages are inserted at fault time;
  * the fault handler runs under mmap_lock, so it does not take vub_dev.lock
- * but an SRCU read lock of vub_srcu plus the dead flag. vub_remove() sets
- * dead, waits for vub_srcu and zaps the file's mappings, so no doorbell stays
- * mapped once the device is gone; later faults get SIGBUS.
+ * but an SRCU read lock of vub_srcu plus the dead flag, and asks the device
+ * again where the doorbell is. vub_remove() sets dead, waits for vub_srcu
+ * and zaps the file's mappings, so no doorbell stays mapped once the device
+ * is gone; later faults get SIGBUS. Every reset zaps them too, so a page is
+ * only ever mapped after a check made since the last reset.
+ *
+ * The doorbell handles of bell.c share the checks and the VMA setup.
  */
 
 #include <linux/mm.h>
@@ -21,6 +25,27 @@
 #include "vub.h"
 
 /**
+ * vub_doorbell_area() - where is queue @index's doorbell, if it can be
+ *	mapped alone?
+ * @v: device, not dead (lock or vub_srcu held)
+ * @index: queue index, < nvqs
+ * @area: filled with the notification area
+ *
+ * Return: true if the notification area is page aligned and page sized.
+ */
+bool vub_doorbell_area(struct vub_dev *v, u16 index,
+		       struct vdpa_notification_area *area)
+{
+	const struct vdpa_config_ops *ops = vub_ops(v);
+
+	if (!ops->get_vq_notification)
+		return false;
+	*area = ops->get_vq_notification(v->vdpa, index);
+	return area->addr && PAGE_ALIGNED(area->addr) &&
+	       area->size >= PAGE_SIZE;
+}
+
+/**
  * vub_doorbell_usable() - can queue @index's doorbell be mapped alone?
  * @v: device, not dead (lock or vub_srcu held)
  * @index: queue index, < nvqs
@@ -29,13 +54,9 @@
  */
 bool vub_doorbell_usable(struct vub_dev *v, u16 index)
 {
-	const struct vdpa_config_ops *ops = vub_ops(v);
 	struct vdpa_notification_area area;
 
-	if (!ops->get_vq_notification)
-		return false;
-	area = ops->get_vq_notification(v->vdpa, index);
-	return area.addr && PAGE_ALIGNED(area.addr) && area.size >= PAGE_SIZE;
+	return vub_doorbell_area(v, index, &area);
 }
 
 static vm_fault_t vub_doorbell_fault(struct vm_fault *vmf)
@@ -49,8 +70,12 @@ static vm_fault_t vub_doorbell_fault(struct vm_fault *vmf)
 	srcu = srcu_read_lock(&vub_srcu);
 	if (READ_ONCE(v->dead))
 		goto out;
-	/* vm_pgoff was checked against nvqs and fenced at mmap time. */
-	area = vub_ops(v)->get_vq_notification(v->vdpa, vma->vm_pgoff);
+	/*
+	 * vm_pgoff was checked against nvqs and fenced at mmap time; what
+	 * the device answers now is checked again, not trusted from then.
+	 */
+	if (!vub_doorbell_area(v, vma->vm_pgoff, &area))
+		goto out;
 	ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
 			     PHYS_PFN(area.addr));
 out:
@@ -61,6 +86,53 @@ out:
 static const struct vm_operations_struct vub_doorbell_vm_ops = {
 	.fault = vub_doorbell_fault,
 };
+
+/**
+ * vub_doorbell_check_vma() - is @vma a mapping a doorbell may get?
+ * @vma: the new mapping
+ * @max_pgoff: the page offset must be below this
+ *
+ * Return: 0; -EINVAL for a bad size, sharing or offset; -EPERM for an
+ * executable mapping.
+ */
+int vub_doorbell_check_vma(struct vm_area_struct *vma, unsigned long max_pgoff)
+{
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= max_pgoff)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	return 0;
+}
+
+/**
+ * vub_doorbell_setup_vma() - make @vma an uncached, never executable I/O
+ *	mapping that is not copied into core dumps nor grown by mremap()
+ * @vma: checked by vub_doorbell_check_vma()
+ * @ops: its fault handler
+ */
+void vub_doorbell_setup_vma(struct vm_area_struct *vma,
+			    const struct vm_operations_struct *ops)
+{
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_ops = ops;
+}
+
+/**
+ * vub_doorbell_zap() - unmap every doorbell page mapped from the device
+ *	file; the next touch faults and is checked again
+ * @v: device, lock held
+ */
+void vub_doorbell_zap(struct vub_dev *v)
+{
+	if (v->mapping)
+		unmap_mapping_range(v->mapping, 0, 0, 1);
+}
 
 /**
  * vub_mmap() - map the doorbell page of queue vm_pgoff
@@ -74,32 +146,22 @@ static const struct vm_operations_struct vub_doorbell_vm_ops = {
 int vub_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct vub_dev *v = file->private_data;
-	unsigned long index = vma->vm_pgoff;
 	int ret, srcu;
 
-	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
-		return -EINVAL;
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	if (index >= v->nvqs)
-		return -EINVAL;
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
-	index = array_index_nospec(index, v->nvqs);
-	vma->vm_pgoff = index;
+	ret = vub_doorbell_check_vma(vma, v->nvqs);
+	if (ret)
+		return ret;
+	vma->vm_pgoff = array_index_nospec(vma->vm_pgoff, v->nvqs);
 
 	srcu = srcu_read_lock(&vub_srcu);
 	ret = -ENODEV;
 	if (READ_ONCE(v->dead))
 		goto out;
 	ret = -EOPNOTSUPP;
-	if (!vub_doorbell_usable(v, index))
+	if (!vub_doorbell_usable(v, vma->vm_pgoff))
 		goto out;
 
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vm_flags_clear(vma, VM_MAYEXEC);
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	vma->vm_ops = &vub_doorbell_vm_ops;
+	vub_doorbell_setup_vma(vma, &vub_doorbell_vm_ops);
 	ret = 0;
 out:
 	srcu_read_unlock(&vub_srcu, srcu);
@@ -109,6 +171,7 @@ out:
 long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct vdpa_notification_area area;
 	struct vub_queue_info qi;
 	struct vub_vq *vq;
 	long ret;
@@ -129,10 +192,7 @@ long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp)
 	memset(&qi, 0, sizeof(qi));
 	qi.index = idx;
 
-	if (vub_doorbell_usable(v, idx)) {
-		struct vdpa_notification_area area;
-
-		area = ops->get_vq_notification(v->vdpa, idx);
+	if (vub_doorbell_area(v, idx, &area)) {
 		qi.flags |= VUB_QUEUE_INFO_F_DOORBELL;
 		qi.doorbell_offset = (u64)idx << PAGE_SHIFT;
 		qi.doorbell_size = PAGE_SIZE;

@@ -49,7 +49,8 @@ bool vub_enable_after_driver_ok(struct vub_dev *v)
  * @v: device, lock held, device present
  * @drop_all: also drop the config eventfd and every memory region
  *
- * Kick polling stops before the reset; callbacks are cleared and waited for
+ * Doorbell handles are revoked and doorbell mappings zapped first. Kick
+ * polling stops before the reset; callbacks are cleared and waited for
  * after it, so no eventfd is used once this returns. Pinned memory stays
  * mapped unless @drop_all.
  *
@@ -60,6 +61,13 @@ int vub_device_reset(struct vub_dev *v, bool drop_all)
 {
 	int ret;
 
+	/*
+	 * Doorbells of this session are no longer the caller's: handles are
+	 * revoked, and the device file's own mappings are checked again on
+	 * their next touch.
+	 */
+	vub_bells_revoke(v);
+	vub_doorbell_zap(v);
 	vub_cfgpoll_stop(v);
 	vub_vqs_unpoll_all(v);
 	ret = vdpa_reset(v->vdpa, 0);

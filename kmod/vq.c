@@ -203,21 +203,40 @@ void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index)
 }
 
 /*
- * Drop the eventfds of queues whose callbacks were cleared: wait for
- * callbacks in flight, then for the work they may have queued.
+ * First half of dropping a queue's call and error eventfds: unpublish them.
+ * Readers (callbacks, the call work, vub_vqs_signal_err()) may still hold
+ * them until a grace period passed; vub_vq_put_eventfds() comes after one.
+ */
+static void vub_vq_unpublish(struct vub_dev *v, struct vub_vq *vq)
+{
+	struct eventfd_ctx *ctx;
+
+	ctx = rcu_replace_pointer(vq->call_ctx, NULL,
+				  lockdep_is_held(&v->lock));
+	if (ctx)
+		vq->stale_call = ctx;
+	ctx = rcu_replace_pointer(vq->err_ctx, NULL, lockdep_is_held(&v->lock));
+	if (ctx)
+		vq->stale_err = ctx;
+}
+
+/*
+ * Second half: after vub_vq_unpublish() and a grace period, put what was
+ * unpublished and the kick eventfd (whose wake-up was removed already).
+ * The call work reads its pointer under RCU, so it cannot hold the old
+ * context either; it is cancelled only so no stale run is left queued.
  */
 static void vub_vq_put_eventfds(struct vub_dev *v, struct vub_vq *vq)
 {
-	struct eventfd_ctx *call, *err;
-
 	cancel_work_sync(&vq->call_work);
-	call = rcu_replace_pointer(vq->call_ctx, NULL,
-				   lockdep_is_held(&v->lock));
-	err = rcu_replace_pointer(vq->err_ctx, NULL, lockdep_is_held(&v->lock));
-	if (call)
-		eventfd_ctx_put(call);
-	if (err)
-		eventfd_ctx_put(err);
+	if (vq->stale_call) {
+		eventfd_ctx_put(vq->stale_call);
+		vq->stale_call = NULL;
+	}
+	if (vq->stale_err) {
+		eventfd_ctx_put(vq->stale_err);
+		vq->stale_err = NULL;
+	}
 	if (vq->kick_ctx) {
 		eventfd_ctx_put(vq->kick_ctx);
 		vq->kick_ctx = NULL;
@@ -251,9 +270,13 @@ void vub_vqs_detach_all(struct vub_dev *v)
 	u32 i;
 
 	vub_vqs_unpoll_all(v);
-	for (i = 0; i < v->nvqs; i++)
-		if (v->vqs[i].started)
+	for (i = 0; i < v->nvqs; i++) {
+		if (v->vqs[i].cb_on)
 			ops->set_vq_cb(v->vdpa, i, &cb);
+		v->vqs[i].cb_on = false;
+		vub_vq_unpublish(v, &v->vqs[i]);
+	}
+	/* Callbacks and eventfd readers in flight are done after this. */
 	synchronize_rcu();
 	for (i = 0; i < v->nvqs; i++) {
 		vub_vq_put_eventfds(v, &v->vqs[i]);
@@ -384,12 +407,19 @@ static void vub_state_to_user(bool packed, const struct vdpa_vq_state *st,
 	qs->used_wrap = st->packed.last_used_counter;
 }
 
-/* Take the eventfds named by @qs; on error nothing is held. */
-static int vub_vq_get_fds(struct vub_vq *vq, const struct vub_queue_start *qs)
+/*
+ * Take the eventfds named by @qs. The kick eventfd goes into @vq (nothing
+ * polls it yet); the call and error eventfds into @call and @err, to be
+ * published once the queue is programmed. On error nothing is held.
+ */
+static int vub_vq_get_fds(struct vub_vq *vq, const struct vub_queue_start *qs,
+			  struct eventfd_ctx **call, struct eventfd_ctx **err)
 {
 	struct eventfd_ctx *ctx;
 	int ret;
 
+	*call = NULL;
+	*err = NULL;
 	vq->kick_file = fget(qs->kick_fd);
 	if (!vq->kick_file)
 		return -EBADF;
@@ -406,7 +436,7 @@ static int vub_vq_get_fds(struct vub_vq *vq, const struct vub_queue_start *qs)
 			ret = PTR_ERR(ctx);
 			goto err;
 		}
-		rcu_assign_pointer(vq->call_ctx, ctx);
+		*call = ctx;
 	}
 
 	if (qs->err_fd != -1) {
@@ -415,11 +445,14 @@ static int vub_vq_get_fds(struct vub_vq *vq, const struct vub_queue_start *qs)
 			ret = PTR_ERR(ctx);
 			goto err;
 		}
-		rcu_assign_pointer(vq->err_ctx, ctx);
+		*err = ctx;
 	}
 	return 0;
 
 err:
+	if (*call)
+		eventfd_ctx_put(*call);
+	*call = NULL;
 	vub_vq_put_eventfds(vq->vub, vq);
 	return ret;
 }
@@ -456,6 +489,7 @@ static int vub_start_check(struct vub_dev *v, const struct vub_queue_start *qs,
 long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct eventfd_ctx *call, *err;
 	struct vdpa_callback cb = {};
 	struct vub_queue_start qs;
 	struct vdpa_vq_state st;
@@ -496,7 +530,7 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	if (ret)
 		return ret;
 
-	ret = vub_vq_get_fds(vq, &qs);
+	ret = vub_vq_get_fds(vq, &qs, &call, &err);
 	if (ret)
 		return ret;
 
@@ -509,6 +543,12 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	if (ret)
 		goto err_fds;
 
+	/* From here on readers may see them: only put after a grace period. */
+	rcu_assign_pointer(vq->call_ctx, call);
+	rcu_assign_pointer(vq->err_ctx, err);
+	call = NULL;
+	err = NULL;
+
 	vq->packed = packed;
 	vq->size = qs.size;
 	vq->desc_addr = qs.desc_addr;
@@ -520,6 +560,7 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	if (rcu_access_pointer(vq->call_ctx)) {
 		cb.callback = vub_vq_cb;
 		cb.private = vq;
+		vq->cb_on = true;
 	}
 	ops->set_vq_cb(v->vdpa, idx, &cb);
 	vq->started = true;
@@ -540,10 +581,16 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 err_cb:
 	memset(&cb, 0, sizeof(cb));
 	ops->set_vq_cb(v->vdpa, idx, &cb);
+	vq->cb_on = false;
 	ops->set_vq_ready(v->vdpa, idx, false);
+	vub_vq_unpublish(v, vq);
 	synchronize_rcu();
 	vq->started = false;
 err_fds:
+	if (call)
+		eventfd_ctx_put(call);
+	if (err)
+		eventfd_ctx_put(err);
 	vub_vq_put_eventfds(v, vq);
 	return ret;
 }
@@ -614,6 +661,8 @@ long vub_ioctl_stop_queue(struct vub_dev *v, void __user *argp)
 	vub_vq_unpoll(vq);
 	ret = vub_vq_halt(v, vq, &st);
 	ops->set_vq_cb(v->vdpa, idx, &cb);
+	vq->cb_on = false;
+	vub_vq_unpublish(v, vq);
 	synchronize_rcu();
 	vub_vq_put_eventfds(v, vq);
 	vq->started = false;
@@ -716,5 +765,94 @@ long vub_ioctl_enable_queue(struct vub_dev *v, void __user *argp)
 	/* Buffers made available while disabled were never announced. */
 	if (qe.enable)
 		ops->kick_vq(v->vdpa, idx);
+	return 0;
+}
+
+/*
+ * Copy in a struct vub_queue_fd naming a started queue and take the
+ * eventfd it names (NULL for -1). Return: 0 or -errno, nothing held.
+ */
+static int vub_queue_fd_copy_in(struct vub_dev *v, void __user *argp,
+				struct vub_vq **vqp, struct eventfd_ctx **newp)
+{
+	struct vub_queue_fd qf;
+	struct eventfd_ctx *ctx = NULL;
+	struct vub_vq *vq;
+
+	if (copy_from_user(&qf, argp, sizeof(qf)))
+		return -EFAULT;
+	if (qf.index >= v->nvqs)
+		return -EINVAL;
+	vq = &v->vqs[array_index_nospec(qf.index, v->nvqs)];
+	if (!vq->started)
+		return -EINVAL;
+	if (qf.fd != -1) {
+		ctx = eventfd_ctx_fdget(qf.fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	*vqp = vq;
+	*newp = ctx;
+	return 0;
+}
+
+long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp)
+{
+	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct eventfd_ctx *ctx, *old;
+	struct vub_vq *vq;
+	long ret;
+
+	ret = vub_queue_fd_copy_in(v, argp, &vq, &ctx);
+	if (ret)
+		return ret;
+
+	old = rcu_replace_pointer(vq->call_ctx, ctx, lockdep_is_held(&v->lock));
+	/*
+	 * A queue started without a call eventfd gets our callback now. It
+	 * stays installed when the eventfd is removed again: the callback then
+	 * only counts, and the device is never left with a half-written
+	 * callback while it runs.
+	 */
+	if (ctx && !vq->cb_on) {
+		struct vdpa_callback cb = {
+			.callback = vub_vq_cb,
+			.private = vq,
+		};
+
+		ops->set_vq_cb(v->vdpa, vq->index, &cb);
+		vq->cb_on = true;
+	}
+	if (old) {
+		/* No callback nor call work can still be signalling it. */
+		synchronize_rcu();
+		eventfd_ctx_put(old);
+	}
+	/*
+	 * A notification the old eventfd took while the caller was switching
+	 * may never be seen: announce one on the new eventfd. A spurious
+	 * notification is harmless; a lost one stalls the driver.
+	 */
+	if (ctx && vq->enabled)
+		eventfd_signal(ctx);
+	return 0;
+}
+
+long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp)
+{
+	struct eventfd_ctx *ctx, *old;
+	struct vub_vq *vq;
+	long ret;
+
+	ret = vub_queue_fd_copy_in(v, argp, &vq, &ctx);
+	if (ret)
+		return ret;
+
+	old = rcu_replace_pointer(vq->err_ctx, ctx, lockdep_is_held(&v->lock));
+	if (old) {
+		/* vub_vqs_signal_err() reads it under RCU. */
+		synchronize_rcu();
+		eventfd_ctx_put(old);
+	}
 	return 0;
 }

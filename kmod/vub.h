@@ -15,16 +15,22 @@
  *   eventfd wait-queue lock (taken by add/remove_wait_queue() under
  *	vub_dev.lock; our kick wake-up runs under it and calls ->kick_vq())
  *
- * The doorbell fault handler runs under mmap_lock and therefore must not
- * take vub_dev.lock (pin_user_pages would invert the order). It runs
- * inside an SRCU read section of vub_srcu and checks vub_dev.dead instead;
- * removal sets dead, waits for vub_srcu, then zaps the mappings.
+ *   vub_bells.lock (mutex; taken by vub_bells_revoke() under vub_dev.lock
+ *	and by a doorbell handle's release without it)
+ *   the handles' i_mmap_rwsem (unmap_mapping_range())
+ *
+ * The doorbell fault handlers run under mmap_lock and therefore must not
+ * take vub_dev.lock (pin_user_pages would invert the order). They run
+ * inside an SRCU read section of vub_srcu and check vub_dev.dead (and a
+ * handle's vub_bells.revoked) instead; removal and revocation set the flag,
+ * wait for vub_srcu, then zap the mappings.
  *
  * Device callbacks (used-buffer and config interrupts) may run in hard-irq,
  * soft-irq or process context, with device locks held. They only read
  * RCU-protected eventfd pointers ("[rcu]"), bump atomic counters and queue
- * work. Writers swap the pointers under vub_dev.lock and wait with
- * synchronize_rcu() before dropping the old context.
+ * work; the work items read the pointers under rcu_read_lock() too. Writers
+ * swap the pointers under vub_dev.lock and wait with synchronize_rcu()
+ * before dropping the old context, so nothing can signal it any more.
  */
 #ifndef _VUB_H
 #define _VUB_H
@@ -32,6 +38,7 @@
 #include <linux/atomic.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
@@ -44,6 +51,7 @@
 
 #include <linux/vubridge.h>
 
+struct address_space;
 struct eventfd_ctx;
 struct iommu_domain;
 
@@ -116,8 +124,12 @@ struct vub_region {
  * @kick_wqh: wait queue our @kick_wait sits on, or NULL [lock]
  * @kick_wait: wait-queue entry whose wake-up kicks the device
  * @kick_pt: poll table used to find @kick_wqh
+ * @cb_on: our callback is installed in the device [lock]
  * @call_ctx: eventfd signalled on a used-buffer notification [lock, rcu]
  * @err_ctx: eventfd signalled when the device needs a reset [lock, rcu]
+ * @stale_call: @call_ctx after it was unpublished, until a grace period
+ *	passed and it is put [lock]
+ * @stale_err: the same for @err_ctx [lock]
  * @call_work: signals @call_ctx where the callback itself may not
  * @kicks: kicks forwarded since start (atomic, any context)
  * @interrupts: device callbacks since start (atomic, any context)
@@ -137,11 +149,34 @@ struct vub_vq {
 	wait_queue_head_t *kick_wqh;
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
+	bool cb_on;
 	struct eventfd_ctx __rcu *call_ctx;
 	struct eventfd_ctx __rcu *err_ctx;
+	struct eventfd_ctx *stale_call;
+	struct eventfd_ctx *stale_err;
 	struct work_struct call_work;
 	atomic64_t kicks;
 	atomic64_t interrupts;
+};
+
+/**
+ * struct vub_bells - what a session's doorbell handles and the device share
+ * @ref: one reference for the device (dropped at revocation), one per handle
+ * @lock: protects @handles
+ * @handles: the open handles (struct vub_bell) [@lock]
+ * @vub: the device; only dereferenced under vub_srcu after seeing
+ *	!@revoked, which the device's removal waits for
+ * @revoked: the session ended; set once, before waiting for vub_srcu
+ *
+ * The handles never reference the device or its file: a handle outliving
+ * its session only keeps this small object.
+ */
+struct vub_bells {
+	struct kref ref;
+	struct mutex lock;	/* protects handles */
+	struct list_head handles;
+	struct vub_dev *vub;
+	bool revoked;
 };
 
 /**
@@ -159,6 +194,7 @@ struct vub_vq {
  *	vub_srcu by the fault handler]
  * @opened: a file is open on the device [lock]
  * @mapping: address space of the open file, for zapping doorbells [lock]
+ * @bells: what the doorbell handles of this session share, or NULL [lock]
  * @features_set: driver features were written since the last reset [lock]
  * @suspended: suspended by VUB_SUSPEND [lock]
  * @range: usable IOVA range [lock]
@@ -189,6 +225,7 @@ struct vub_dev {
 	bool dead;
 	bool opened;
 	struct address_space *mapping;
+	struct vub_bells *bells;
 
 	bool features_set;
 	bool suspended;
@@ -284,11 +321,23 @@ long vub_ioctl_stop_queue(struct vub_dev *v, void __user *argp);
 long vub_ioctl_get_queue_state(struct vub_dev *v, void __user *argp);
 long vub_ioctl_set_queue_state(struct vub_dev *v, void __user *argp);
 long vub_ioctl_enable_queue(struct vub_dev *v, void __user *argp);
+long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp);
+long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp);
 
 /* doorbell.c */
+bool vub_doorbell_area(struct vub_dev *v, u16 index,
+		       struct vdpa_notification_area *area);
 bool vub_doorbell_usable(struct vub_dev *v, u16 index);
+int vub_doorbell_check_vma(struct vm_area_struct *vma, unsigned long max_pgoff);
+void vub_doorbell_setup_vma(struct vm_area_struct *vma,
+			    const struct vm_operations_struct *ops);
+void vub_doorbell_zap(struct vub_dev *v);
 int vub_mmap(struct file *file, struct vm_area_struct *vma);
 long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp);
+
+/* bell.c */
+void vub_bells_revoke(struct vub_dev *v);
+long vub_ioctl_get_doorbell_fd(struct vub_dev *v, void __user *argp);
 
 /* stats.c */
 long vub_ioctl_get_queue_stats(struct vub_dev *v, void __user *argp);

@@ -3,15 +3,20 @@
  * The hardware-only abilities on vp_vdpa over QEMU's two virtio-net-pci
  * devices (behind virtio-iommu, joined by a hub): memory mapped through
  * the platform IOMMU, a doorbell page mmap'ed from the device file and
- * kicked by a plain store, a dedicated irq per queue, and frames sent by
- * one device arriving at the other.
+ * kicked by a plain store, doorbell handles (VUB_GET_DOORBELL_FD: a file
+ * that maps one doorbell and does nothing else, revoked with the session),
+ * a dedicated irq per queue, and frames sent by one device arriving at the
+ * other.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
+#include <termios.h>
 
 #include "net_frame.h"
 #include "net_rig.h"
@@ -225,6 +230,8 @@ TEST_F(vp, doorbell_gone_with_device)
 	self->bell = mmap(NULL, qi.doorbell_size, PROT_WRITE, MAP_SHARED, fd,
 			  (off_t)qi.doorbell_offset);
 	ASSERT_NE(MAP_FAILED, self->bell) TH_LOG("%s", strerror(errno));
+	/* mapped and working before: only the zap can make the store fail */
+	*(volatile uint16_t *)((uint8_t *)self->bell + qi.doorbell_page_offset) = 1;
 	ASSERT_OK(vub_vdpa_dev_del(self->name[0]));
 	/* the page was zapped: a store now raises SIGBUS */
 	pid = fork();
@@ -237,6 +244,243 @@ TEST_F(vp, doorbell_gone_with_device)
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS)
 		TH_LOG("store to a removed device's doorbell: status 0x%x", st);
+}
+
+/* A store to @addr in a child: 0 if it went through, else the signal. */
+static int store_in_child(volatile void *addr)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		*(volatile uint16_t *)addr = 1;
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A doorbell handle for queue @index of @fd; returns the handle fd. */
+static int get_bell_fd(int fd, uint32_t index, struct vub_doorbell_handle *dh)
+{
+	memset(dh, 0, sizeof(*dh));
+	dh->index = index;
+	dh->fd = -1;
+	if (ioctl(fd, VUB_GET_DOORBELL_FD, dh))
+		return -errno;
+	return dh->fd;
+}
+
+TEST_F_TIMEOUT(vp, doorbell_fd_kick, 300)
+{
+	struct vub_queue_stats *st = calloc(1, sizeof(*st));
+	struct vub_doorbell_handle dh;
+	struct vub_queue_info qi;
+	long pg = sysconf(_SC_PAGESIZE);
+	int fd = self->r[0].fd, h, ret;
+
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, vub_get_queue_info(fd, 1, &qi));
+	h = get_bell_fd(fd, 1, &dh);
+	ASSERT_LE(0, h) TH_LOG("VUB_GET_DOORBELL_FD: %s", strerror(-h));
+	EXPECT_EQ((uint64_t)pg, dh.size);
+	EXPECT_EQ(qi.doorbell_page_offset, dh.page_offset);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(h, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDWR, fcntl(h, F_GETFL) & O_ACCMODE);
+	self->bell_size = dh.size;
+	self->bell = mmap(NULL, dh.size, PROT_WRITE, MAP_SHARED, h, 0);
+	ASSERT_NE(MAP_FAILED, self->bell) TH_LOG("mmap handle: %s", strerror(errno));
+	/* the mapping keeps working without the descriptor */
+	close(h);
+	self->r[0].tx.doorbell = (uint8_t *)self->bell + dh.page_offset;
+
+	ret = net_loop_run(&self->ab, 2000, WAIT_MS);
+	ASSERT_EQ(0, ret) TH_LOG("A->B with kicks through the handle: %s", self->ab.err);
+	EXPECT_LT(0u, self->r[0].tx.kicks);
+	ASSERT_EQ(0, vub_get_queue_stats(fd, 1, st));
+	EXPECT_EQ(0u, st->kicks);
+	free(st);
+}
+
+TEST_F(vp, doorbell_fd_maps_only)
+{
+	const unsigned long reqs[] = {
+		VUB_GET_API_VERSION, VUB_GET_DEVICE_INFO, VUB_SET_STATUS,
+		VUB_SET_MEM_TABLE, VUB_START_QUEUE, VUB_GET_QUEUE_INFO,
+		VUB_GET_DOORBELL_FD, VUB_SET_QUEUE_CALL, VUB_RESET, 0,
+		_IO(VUB_IOCTL_MAGIC, 0xff), TCGETS, FIONREAD,
+	};
+	struct vub_doorbell_handle dh;
+	long pg = sysconf(_SC_PAGESIZE);
+	char buf[64] = {};
+	unsigned int i;
+	void *m;
+	int h;
+
+	h = get_bell_fd(self->r[0].fd, 0, &dh);
+	ASSERT_LE(0, h) TH_LOG("%s", strerror(-h));
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+		EXPECT_ERRNO(ENOTTY, ioctl(h, reqs[i], buf));
+	EXPECT_ERRNO(EINVAL, read(h, buf, sizeof(buf)));
+	EXPECT_ERRNO(EINVAL, write(h, buf, sizeof(buf)));
+
+	/* one page, offset 0, shared, never executable */
+	EXPECT_ERRNO(EINVAL, mmap(NULL, 2 * pg, PROT_WRITE, MAP_SHARED, h, 0));
+	EXPECT_ERRNO(EINVAL, mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h, pg));
+	EXPECT_ERRNO(EINVAL, mmap(NULL, pg, PROT_WRITE, MAP_PRIVATE, h, 0));
+	EXPECT_ERRNO(EPERM, mmap(NULL, pg, PROT_WRITE | PROT_EXEC, MAP_SHARED,
+				 h, 0));
+	m = mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h, 0);
+	ASSERT_NE(MAP_FAILED, m) TH_LOG("%s", strerror(errno));
+	EXPECT_ERRNO(EACCES, mprotect(m, pg, PROT_WRITE | PROT_EXEC));
+	/* the device file's own ioctls are unaffected */
+	EXPECT_EQ(0, vub_get_queue_info(self->r[0].fd, 0,
+					&(struct vub_queue_info){ 0 }));
+	munmap(m, pg);
+	close(h);
+
+	/* argument checks */
+	memset(&dh, 0, sizeof(dh));
+	dh.index = self->r[0].info.num_queues;
+	EXPECT_ERRNO(EINVAL, ioctl(self->r[0].fd, VUB_GET_DOORBELL_FD, &dh));
+	dh.index = 0;
+	dh.flags = 2;
+	EXPECT_ERRNO(EINVAL, ioctl(self->r[0].fd, VUB_GET_DOORBELL_FD, &dh));
+	dh.flags = 0;
+	dh.reserved[0] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->r[0].fd, VUB_GET_DOORBELL_FD, &dh));
+}
+
+enum revoke_by { BY_RESET, BY_STATUS_0, BY_CLOSE, BY_DEV_DEL };
+
+/*
+ * Map a handle of queue 1 of device A, store to it (it works: a kick with
+ * nothing new to send), end the session by @how, then a store raises
+ * SIGBUS and a new mmap() fails with ENODEV.
+ */
+static void revoke_case(struct __test_metadata *_metadata,
+			FIXTURE_DATA(vp) *self, enum revoke_by how)
+{
+	struct vub_doorbell_handle dh;
+	volatile uint8_t *bell;
+	long pg = sysconf(_SC_PAGESIZE);
+	int h, h2, fd = self->r[0].fd;
+	uint8_t zero = 0;
+
+	h = get_bell_fd(fd, 1, &dh);
+	ASSERT_LE(0, h) TH_LOG("%s", strerror(-h));
+	h2 = get_bell_fd(fd, 0, &dh);
+	ASSERT_LE(0, h2) TH_LOG("%s", strerror(-h2));
+	self->bell_size = pg;
+	self->bell = mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h, 0);
+	ASSERT_NE(MAP_FAILED, self->bell) TH_LOG("%s", strerror(errno));
+	bell = (volatile uint8_t *)self->bell + dh.page_offset;
+	/* mapped and working: only the revocation can make it fail */
+	*(volatile uint16_t *)bell = 1;
+	EXPECT_EQ(0, store_in_child(bell));
+
+	switch (how) {
+	case BY_RESET:
+		ASSERT_EQ(0, ioctl(fd, VUB_RESET));
+		break;
+	case BY_STATUS_0:
+		ASSERT_EQ(0, ioctl(fd, VUB_SET_STATUS, &zero));
+		break;
+	case BY_CLOSE:
+		close(fd);
+		self->r[0].fd = -1;
+		/* the handles do not hold the device: it opens again */
+		fd = vub_open(self->name[0]);
+		ASSERT_LE(0, fd) TH_LOG("reopen: %s", strerror(-fd));
+		self->r[0].fd = fd;
+		break;
+	case BY_DEV_DEL:
+		ASSERT_OK(vub_vdpa_dev_del(self->name[0]));
+		break;
+	}
+
+	EXPECT_EQ(SIGBUS, store_in_child(bell));
+	EXPECT_ERRNO(ENODEV, mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h, 0));
+	EXPECT_ERRNO(ENODEV, mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h2, 0));
+	EXPECT_ERRNO(ENOTTY, ioctl(h, VUB_RESET));
+	if (how != BY_DEV_DEL) {
+		/* a new handle belongs to the new session and works */
+		int h3 = get_bell_fd(fd, 1, &dh);
+		void *m;
+
+		ASSERT_LE(0, h3) TH_LOG("%s", strerror(-h3));
+		m = mmap(NULL, pg, PROT_WRITE, MAP_SHARED, h3, 0);
+		ASSERT_NE(MAP_FAILED, m) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(0, store_in_child((uint8_t *)m + dh.page_offset));
+		munmap(m, pg);
+		close(h3);
+	}
+	close(h);
+	close(h2);
+}
+
+TEST_F(vp, doorbell_fd_revoked_by_reset)
+{
+	revoke_case(_metadata, self, BY_RESET);
+}
+
+TEST_F(vp, doorbell_fd_revoked_by_status_0)
+{
+	revoke_case(_metadata, self, BY_STATUS_0);
+}
+
+TEST_F(vp, doorbell_fd_revoked_by_close)
+{
+	revoke_case(_metadata, self, BY_CLOSE);
+}
+
+TEST_F(vp, doorbell_fd_revoked_by_dev_del)
+{
+	revoke_case(_metadata, self, BY_DEV_DEL);
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * The device file's own doorbell mapping is zapped by a reset: the next
+ * store faults again (and is checked again) instead of reusing the page
+ * mapped before.
+ */
+TEST_F(vp, doorbell_mmap_zapped_by_reset)
+{
+	struct vub_queue_info qi;
+	volatile uint16_t *bell;
+	int fd = self->r[0].fd;
+	long f0, f1, f2;
+
+	ASSERT_EQ(0, vub_get_queue_info(fd, 1, &qi));
+	self->bell_size = qi.doorbell_size;
+	self->bell = mmap(NULL, qi.doorbell_size, PROT_WRITE, MAP_SHARED, fd,
+			  (off_t)qi.doorbell_offset);
+	ASSERT_NE(MAP_FAILED, self->bell) TH_LOG("%s", strerror(errno));
+	bell = (volatile uint16_t *)((uint8_t *)self->bell +
+				     qi.doorbell_page_offset);
+	*bell = 1;		/* faults the page in */
+	f0 = minflt();
+	*bell = 1;		/* mapped: no fault */
+	f1 = minflt();
+	EXPECT_EQ(f0, f1);
+	ASSERT_EQ(0, ioctl(fd, VUB_RESET));
+	f1 = minflt();
+	*bell = 1;		/* zapped: faults again, and works */
+	f2 = minflt();
+	EXPECT_LT(f1, f2);
 }
 
 TEST_F_TIMEOUT(vp, per_queue_irq, 300)

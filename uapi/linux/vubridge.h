@@ -265,6 +265,42 @@ struct vub_queue_stats {
 	struct vub_vendor_stat vendor[VUB_MAX_VENDOR_STATS];
 };
 
+/**
+ * struct vub_queue_fd - replace one eventfd of a started queue in place
+ * @index: queue index
+ * @fd: the new eventfd, or -1 for none
+ */
+struct vub_queue_fd {
+	__u32 index;
+	__s32 fd;
+};
+
+/**
+ * struct vub_doorbell_handle - a file that maps one queue's doorbell page
+ *	and can do nothing else
+ * @index: queue index (in)
+ * @flags: zero (in)
+ * @fd: the new file, O_CLOEXEC, O_RDWR (out)
+ * @page_offset: byte offset of the doorbell register in the page (out)
+ * @size: size of the one mapping the file allows, at offset 0 (out)
+ * @reserved: zero
+ *
+ * The file answers every ioctl with ENOTTY; mmap() only MAP_SHARED, one page
+ * at offset 0, never executable. It is revoked when the device file that
+ * made it resets the device (VUB_RESET, VUB_SET_STATUS 0), is closed, or the
+ * device is removed: its mappings are zapped (a touch raises SIGBUS) and a
+ * later mmap() fails with ENODEV. It pins no memory and does not keep the
+ * device open.
+ */
+struct vub_doorbell_handle {
+	__u32 index;
+	__u32 flags;
+	__s32 fd;
+	__u32 page_offset;
+	__u64 size;
+	__u64 reserved[2];
+};
+
 /*
  * Ioctls. "In" is what the kernel reads, "out" what it writes. Errors every
  * command may return: ENODEV (device removed), EFAULT (bad pointer),
@@ -344,6 +380,20 @@ struct vub_queue_stats {
 #define VUB_GET_QUEUE_INFO	_IOWR(VUB_IOCTL_MAGIC, 0x25, struct vub_queue_info)
 /* In: @index. Out: counters. */
 #define VUB_GET_QUEUE_STATS	_IOWR(VUB_IOCTL_MAGIC, 0x26, struct vub_queue_stats)
+/*
+ * In: a started queue's new call eventfd, or -1 (no used-buffer
+ * notifications). The queue keeps running; the old eventfd is released only
+ * after no callback can still signal it. EINVAL: index out of range, queue
+ * not started, not an eventfd; EBADF: fd not open.
+ */
+#define VUB_SET_QUEUE_CALL	_IOW(VUB_IOCTL_MAGIC, 0x27, struct vub_queue_fd)
+/* In: as VUB_SET_QUEUE_CALL, for the queue's error eventfd. */
+#define VUB_SET_QUEUE_ERR	_IOW(VUB_IOCTL_MAGIC, 0x28, struct vub_queue_fd)
+/*
+ * In: @index, @flags. Out: the handle. EOPNOTSUPP: no doorbell for that
+ * queue; EINVAL: index, flags or reserved; EMFILE/ENFILE.
+ */
+#define VUB_GET_DOORBELL_FD	_IOWR(VUB_IOCTL_MAGIC, 0x29, struct vub_doorbell_handle)
 
 /* Stop all DMA and interrupts, keep state. EOPNOTSUPP without the ability. */
 #define VUB_SUSPEND		_IO(VUB_IOCTL_MAGIC, 0x30)
@@ -356,7 +406,9 @@ struct vub_queue_stats {
  * mmap(): the doorbell page of queue N is at offset N * page size, one page,
  * MAP_SHARED, never executable, where VUB_GET_QUEUE_INFO reports
  * VUB_QUEUE_INFO_F_DOORBELL (EOPNOTSUPP otherwise). Zapped when the device
- * is removed; touching it then raises SIGBUS.
+ * is reset (VUB_RESET, VUB_SET_STATUS 0) or removed; touching it then raises
+ * SIGBUS until the device is usable again, when the next touch maps the page
+ * anew. VUB_GET_DOORBELL_FD hands out a file that maps only one doorbell.
  */
 
 #endif /* _UAPI_LINUX_VUBRIDGE_H */
