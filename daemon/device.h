@@ -141,6 +141,10 @@ struct vu_device {
 	uint32_t min_queue_size;
 	bool late_start;	/* queues may start after DRIVER_OK */
 	bool gone;		/* the device disappeared (ENODEV) */
+	/* set_mem_table/add_mem_region may take long (they pin): the engine
+	 * calls them on a worker thread, touching nothing else of the
+	 * device meanwhile. */
+	bool pin_async;
 };
 
 #endif /* VUB_DEVICE_H */

@@ -58,6 +58,9 @@ static void usage(FILE *f)
 "  -c, --client PATH      connect to a VMM's vhost-user server socket PATH\n"
 "                         instead of listening (one --device), reconnecting\n"
 "                         with back-off\n"
+"      --max-pinned SIZE  guest memory one device's front-end may have the\n"
+"                         module pin (K, M, G suffixes; default half the\n"
+"                         machine's RAM; 0: no limit)\n"
 "      --max-session-fds N  fds one front-end's session may hold (default:\n"
 "                         4 + 64 memory slots + 3 per queue)\n"
 "  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
@@ -190,6 +193,42 @@ static unsigned long long number_arg(const char *opt, const char *arg,
 	return v;
 }
 
+/* SIZE[K|M|G] in bytes; exits with a usage error otherwise. */
+static uint64_t size_arg(const char *opt, const char *arg)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == arg || *end || v > (UINT64_MAX >> shift)) {
+		fprintf(stderr, "vubridged: %s: '%s' is not a size\n", opt,
+			arg);
+		exit(2);
+	}
+	return (uint64_t)v << shift;
+}
+
+/* A guest's RAM is pinned whole; half the machine is a generous bound
+ * for one tenant that still leaves the host alive. */
+static uint64_t default_pin_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || psz <= 0)
+		return 0;
+	return (uint64_t)pages * (uint64_t)psz / 2;
+}
+
 static int mkdir_p(const char *dir)
 {
 	char path[PATH_MAX];
@@ -218,6 +257,7 @@ int main(int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "max-session-fds", required_argument, NULL, 'F' },
+		{ "max-pinned", required_argument, NULL, 'P' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -225,6 +265,7 @@ int main(int argc, char **argv)
 	};
 	struct discovery *disc = NULL;
 	unsigned int i;
+	bool pin_set = false;
 	sigset_t mask;
 	int c, sfd, ret;
 
@@ -243,6 +284,10 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			g.client_path = optarg;
+			break;
+		case 'P':
+			vu_pin_limit = size_arg("--max-pinned", optarg);
+			pin_set = true;
 			break;
 		case 'F':
 			vu_session_fd_cap = (unsigned int)number_arg(
@@ -291,6 +336,8 @@ int main(int argc, char **argv)
 	}
 
 	raise_nofile();
+	if (!pin_set)
+		vu_pin_limit = default_pin_limit();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -304,8 +351,9 @@ int main(int argc, char **argv)
 		perror("vubridged: event loop");
 		return 1;
 	}
-	log_info("-", "vubridged %s starting: %s", VUB_VERSION,
-		 g.client_path ? "client mode" : g.socket_dir);
+	log_info("-", "vubridged %s starting: %s; pinned guest memory per device: %llu MiB (0: no limit)",
+		 VUB_VERSION, g.client_path ? "client mode" : g.socket_dir,
+		 (unsigned long long)(vu_pin_limit >> 20));
 
 	disc = discovery_start(ep_loop_base(g.loop), device_added,
 			       device_removed, NULL);

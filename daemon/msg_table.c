@@ -191,10 +191,9 @@ int vu_refuse(struct vu_session *s, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void send_ack(struct vu_session *s, const struct vu_msg *m,
-		     uint64_t value)
+static void send_ack(struct vu_session *s, uint32_t request, uint64_t value)
 {
-	int ret = vu_conn_send(&s->conn, m->hdr.request,
+	int ret = vu_conn_send(&s->conn, request,
 			       VU_VERSION | VU_FLAG_REPLY, &value,
 			       sizeof(value));
 
@@ -275,7 +274,7 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 	d = validate(s, m);
 	if (!d) {
 		if (need_reply)
-			send_ack(s, m, 1);
+			send_ack(s, m->hdr.request, 1);
 		return -1;
 	}
 	reply.set = false;
@@ -288,7 +287,7 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 				     VU_VERSION | VU_FLAG_REPLY, &reply.p,
 				     reply.len);
 		else if (need_reply && !(d->flags & VU_MD_REPLY))
-			send_ack(s, m, 1);
+			send_ack(s, m->hdr.request, 1);
 		return -1;
 	}
 	if (d->flags & VU_MD_REPLY) {
@@ -300,11 +299,26 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 		else if (ret < 0)
 			vu_violation(s, "cannot send the reply: %s",
 				     strerror(-ret));
+	} else if (ret == VU_PENDING) {
+		return VU_PENDING;	/* vu_dispatch_complete() answers */
+	} else {
+		vu_dispatch_complete(s, m->hdr.request, need_reply, ret);
+	}
+	s->cur = NULL;
+	return s->failed ? -1 : 0;
+}
+
+void vu_dispatch_complete(struct vu_session *s, uint32_t request,
+			  bool need_reply, int ret)
+{
+	if (s->failed) {
+		if (need_reply)
+			send_ack(s, request, 1);
 	} else if (need_reply) {
 		if (ret < 0 && !s->refused)
 			log_warn(s->dev->name, "%s failed: %s (reported to the front-end)",
 				 s->cur, strerror(-ret));
-		send_ack(s, m, ret < 0 ? 1 : 0);
+		send_ack(s, request, ret < 0 ? 1 : 0);
 	} else if (ret < 0 && s->refused) {
 		/* No way to report it: the front-end would go on believing
 		 * the request took effect. */
@@ -314,6 +328,4 @@ int vu_dispatch(struct vu_session *s, struct vu_msg *m)
 		log_warn(s->dev->name, "%s failed: %s (the front-end asked for no reply)",
 			 s->cur, strerror(-ret));
 	}
-	s->cur = NULL;
-	return s->failed ? -1 : 0;
 }

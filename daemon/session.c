@@ -34,10 +34,14 @@
 #include "log.h"
 #include "session_priv.h"
 #include "state.h"
+#include "worker.h"
 
 #define NAME(s)	((s)->dev->name)
 
 unsigned int vu_session_fd_cap;
+uint64_t vu_pin_limit;
+
+static void session_end(struct vu_session *s);
 
 static bool is_eventfd(int fd)
 {
@@ -114,9 +118,8 @@ static int fd_budget(struct vu_session *s, int more)
 
 	if (more <= 0 || have + (unsigned int)more <= s->fd_cap)
 		return 0;
-	log_warn(NAME(s), "%s: the session holds %u fds, its cap is %u: refused",
-		 s->cur, have, s->fd_cap);
-	return -EMFILE;
+	return vu_refuse(s, "the session holds %u fds, its cap is %u",
+			 have, s->fd_cap);
 }
 
 static uint32_t encode_base(const struct vu_vring *r)
@@ -306,6 +309,133 @@ static int rings_covered(struct vu_session *s, const struct vu_mem *mem)
 	return 0;
 }
 
+/* Guest memory the module will pin for @m: the sum of its regions. */
+static uint64_t mem_bytes(const struct vu_mem *m)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < m->nregions; i++)
+		sum += m->regions[i].size;
+	return sum;
+}
+
+/*
+ * The per-device limit on pinned guest memory. Regions count at their
+ * declared size, which their fd covers (vu_mem_map checks it): a sparse
+ * memfd counts in full, as the module populates and pins all of it.
+ */
+static int pin_budget(struct vu_session *s, uint64_t total)
+{
+	if (!vu_pin_limit || total <= vu_pin_limit)
+		return 0;
+	return vu_refuse(s, "%llu MiB of guest memory, the device's limit is %llu MiB (--max-pinned)",
+			 (unsigned long long)(total >> 20),
+			 (unsigned long long)(vu_pin_limit >> 20));
+}
+
+/* The device's memory hook ran (here or on the worker): keep or drop. */
+static int mem_table_done(struct vu_session *s, struct vu_mem *nm, int ret)
+{
+	if (ret < 0) {
+		vu_mem_clear(nm);
+		free(nm);
+		return ret;
+	}
+	vu_mem_clear(&s->mem);
+	s->mem = *nm;
+	free(nm);
+	s->mem_set = true;
+	log_info(NAME(s), "memory table: %u regions, %llu MiB",
+		 s->mem.nregions, (unsigned long long)(mem_bytes(&s->mem) >> 20));
+	return vu_life_update(s);
+}
+
+static int add_region_done(struct vu_session *s, struct vu_mem_region *slot,
+			   int ret)
+{
+	if (ret < 0) {
+		vu_mem_unmap(slot);
+		s->mem.nregions--;
+		return ret;
+	}
+	s->mem_set = true;
+	log_info(NAME(s), "memory region added: %u regions, %llu MiB",
+		 s->mem.nregions, (unsigned long long)(mem_bytes(&s->mem) >> 20));
+	return vu_life_update(s);
+}
+
+/* ---- memory hooks on a worker thread ---- */
+
+static int work_set_mem_table(void *arg)
+{
+	struct vu_session *s = arg;
+
+	return s->ops->set_mem_table(s->dev, s->pin.nm);
+}
+
+static int work_add_mem_region(void *arg)
+{
+	struct vu_session *s = arg;
+
+	return s->ops->add_mem_region(s->dev, &s->mem, s->pin.slot);
+}
+
+static void pin_done(void *arg, int ret)
+{
+	struct vu_session *s = arg;
+
+	s->pin.w = NULL;
+	if (s->pin.nm)
+		ret = mem_table_done(s, s->pin.nm, ret);
+	else
+		ret = add_region_done(s, s->pin.slot, ret);
+	s->pin.nm = NULL;
+	s->pin.slot = NULL;
+	s->cur = vu_request_name(s->pin.request);
+	vu_dispatch_complete(s, s->pin.request, s->pin.need_reply, ret);
+	s->cur = NULL;
+	if (s->failed) {
+		vu_conn_flush(&s->conn);	/* last words */
+		session_end(s);
+		return;
+	}
+	/* Listen to the front-end again; what it sent meanwhile waits in
+	 * the socket (a front-end that left is noticed now, and cleaned
+	 * up as any other). */
+	s->out_watched = vu_conn_pending(&s->conn);
+	if (s->loop->watch(s->loop, s->conn.fd, VU_EV_IN |
+			   (s->out_watched ? VU_EV_OUT : 0),
+			   vu_session_on_socket, s) < 0) {
+		vu_violation(s, "cannot watch the socket again");
+		session_end(s);
+	}
+}
+
+/*
+ * Pinning a large table takes seconds (the module faults in and pins
+ * every page): run the device's hook on a worker and stop reading this
+ * session's socket until it returned, so every other session goes on.
+ * Returns VU_PENDING, or runs @fn here if no worker could be had.
+ */
+static int pin_start(struct vu_session *s, struct vu_msg *m,
+		     int (*fn)(void *))
+{
+	s->pin.request = m->hdr.request;
+	s->pin.need_reply = m->hdr.flags & VU_FLAG_NEED_REPLY;
+	if (s->dev->pin_async) {
+		s->pin.w = vu_worker_start(s->loop, fn, pin_done, s);
+		if (s->pin.w) {
+			s->loop->unwatch(s->loop, s->conn.fd);
+			s->out_watched = false;
+			return VU_PENDING;
+		}
+		log_warn(NAME(s), "%s: no worker thread (%s): pinning in the loop",
+			 s->cur, strerror(errno));
+	}
+	return fn(s);
+}
+
 int vu_h_set_mem_table(struct vu_session *s, struct vu_msg *m,
 		       struct vu_reply *r)
 {
@@ -345,20 +475,17 @@ int vu_h_set_mem_table(struct vu_session *s, struct vu_msg *m,
 		m->fds[i] = -1;
 		nm->nregions++;
 	}
-	ret = rings_covered(s, nm);
+	ret = pin_budget(s, mem_bytes(nm));
 	if (!ret)
-		ret = s->ops->set_mem_table(s->dev, nm);
-	if (ret < 0) {
-		vu_mem_clear(nm);
-		free(nm);
+		ret = rings_covered(s, nm);
+	if (ret < 0)
+		return mem_table_done(s, nm, ret);
+	s->pin.nm = nm;
+	ret = pin_start(s, m, work_set_mem_table);
+	if (ret == VU_PENDING)
 		return ret;
-	}
-	vu_mem_clear(&s->mem);
-	s->mem = *nm;
-	free(nm);
-	s->mem_set = true;
-	log_debug(NAME(s), "memory table: %u regions", n);
-	return vu_life_update(s);
+	s->pin.nm = NULL;
+	return mem_table_done(s, nm, ret);
 }
 
 static int check_ring_size(struct vu_session *s, uint32_t idx, uint32_t num)
@@ -784,6 +911,8 @@ int vu_h_add_mem_reg(struct vu_session *s, struct vu_msg *m,
 	if (ret)
 		return vu_violation(s, "%s", why);
 	ret = fd_budget(s, 1);
+	if (!ret && reg->size <= UINT64_MAX - mem_bytes(&s->mem))
+		ret = pin_budget(s, mem_bytes(&s->mem) + reg->size);
 	if (ret)
 		return ret;
 	slot = &s->mem.regions[s->mem.nregions];
@@ -792,14 +921,12 @@ int vu_h_add_mem_reg(struct vu_session *s, struct vu_msg *m,
 		return vu_violation(s, "%s", why);
 	m->fds[0] = -1;
 	s->mem.nregions++;
-	ret = s->ops->add_mem_region(s->dev, &s->mem, slot);
-	if (ret < 0) {
-		vu_mem_unmap(slot);
-		s->mem.nregions--;
+	s->pin.slot = slot;
+	ret = pin_start(s, m, work_add_mem_region);
+	if (ret == VU_PENDING)
 		return ret;
-	}
-	s->mem_set = true;
-	return vu_life_update(s);
+	s->pin.slot = NULL;
+	return add_region_done(s, slot, ret);
 }
 
 int vu_h_rem_mem_reg(struct vu_session *s, struct vu_msg *m,
@@ -964,6 +1091,8 @@ void vu_session_on_socket(void *arg, int fd, uint32_t events)
 			session_end(s);
 			return;
 		}
+		if (ret == VU_PENDING)
+			return;	/* not read again until pin_done() */
 	}
 	if (vu_conn_pending(&s->conn) != s->out_watched) {
 		s->out_watched = vu_conn_pending(&s->conn);
@@ -1037,6 +1166,17 @@ void vu_session_destroy(struct vu_session *s)
 	}
 	if (s->config_fd >= 0)
 		s->loop->unwatch(s->loop, s->config_fd);
+	if (s->pin.w) {
+		/* Shutdown or device removal mid-pin: the module cannot be
+		 * interrupted; wait, then drop what it pinned. */
+		log_info(NAME(s), "waiting for the memory pinning in progress");
+		vu_worker_wait(s->pin.w);
+		s->pin.w = NULL;
+		if (s->pin.nm) {
+			vu_mem_clear(s->pin.nm);
+			free(s->pin.nm);
+		}
+	}
 	vu_life_end(s);
 	vu_xfer_abort(s);
 	for (i = 0; i < s->nvrings; i++)

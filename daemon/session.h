@@ -40,6 +40,9 @@ struct vu_session;
  * a conforming front-end can make it hold (4 + memory slots + 3 per
  * queue). Set once at start (vubridged --max-session-fds). */
 extern unsigned int vu_session_fd_cap;
+/* Guest memory (bytes) one device's session may have pinned, 0: no
+ * limit. Set once at start (vubridged --max-pinned). */
+extern uint64_t vu_pin_limit;
 
 /* Called once when the session ended (peer gone or violation); the owner
  * then calls vu_session_destroy(), from the callback or later. */

@@ -52,6 +52,18 @@ struct vu_xfer {
 
 #define VU_STATE_MAX_BLOB	(1u << 20)
 
+/* A memory hook running on a worker thread (SET_MEM_TABLE, ADD_MEM_REG). */
+struct vu_pin {
+	struct vu_worker *w;		/* NULL: none running */
+	uint32_t request;		/* to answer when it is done */
+	bool need_reply;
+	struct vu_mem *nm;		/* SET_MEM_TABLE: the new table */
+	struct vu_mem_region *slot;	/* ADD_MEM_REG: the new region */
+};
+
+/* A handler's result: the answer follows later (vu_dispatch_complete). */
+#define VU_PENDING	1
+
 struct vu_session {
 	struct vu_device *dev;
 	const struct vu_device_ops *ops;
@@ -73,6 +85,7 @@ struct vu_session {
 	struct vu_backend_req breq;
 	int config_fd;			/* watched config-change fd, or -1 */
 	struct vu_xfer xfer;
+	struct vu_pin pin;
 
 	unsigned int fd_cap;		/* fds the session may hold */
 	const char *cur;		/* name of the message being handled */
@@ -116,8 +129,13 @@ struct vu_msg_desc {
 
 const struct vu_msg_desc *vu_msg_desc(uint32_t request);
 const char *vu_request_name(uint32_t request);
-/* Validate and handle one message; -1 if the session must end. */
+/* Validate and handle one message; -1 if the session must end,
+ * VU_PENDING if its handler finishes later. */
 int vu_dispatch(struct vu_session *s, struct vu_msg *m);
+/* Answer a message whose handler returned VU_PENDING, now that it
+ * finished with @ret (as vu_dispatch would have). */
+void vu_dispatch_complete(struct vu_session *s, uint32_t request,
+			  bool need_reply, int ret);
 
 /* Record a protocol violation: logs one line, the session ends. */
 int vu_violation(struct vu_session *s, const char *fmt, ...)

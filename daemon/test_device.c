@@ -93,6 +93,8 @@ static int td_set_mem_table(struct vu_device *dev, const struct vu_mem *mem)
 	struct test_device *td = to_td(dev);
 	int ret = td_call(td, TD_OP_SET_MEM_TABLE);
 
+	if (td->mem_delay_ms)
+		usleep(td->mem_delay_ms * 1000);
 	/* @mem lives only during the call; start_queue() gets the table
 	 * that stays valid while queues run. */
 	if (!ret)
@@ -106,6 +108,8 @@ static int td_add_mem_region(struct vu_device *dev, const struct vu_mem *mem,
 	struct test_device *td = to_td(dev);
 	int ret = td_call(td, TD_OP_ADD_MEM_REGION);
 
+	if (td->mem_delay_ms)
+		usleep(td->mem_delay_ms * 1000);
 	(void)r;
 	if (!ret)
 		td->nregions = mem->nregions;

@@ -65,6 +65,8 @@ struct test_device {
 	uint16_t mtu;
 	uint8_t rarp_mac[6];
 	uint32_t frames;		/* loopback frames; in snapshots */
+	unsigned int mem_delay_ms;	/* memory hooks take this long, as
+					 * pinning a large VM does */
 };
 
 /* A net-like device: @nqueues queues, max ring size @max_size. */

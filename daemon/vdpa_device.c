@@ -464,7 +464,14 @@ static const struct vu_device_ops vdpa_ops = {
 
 struct vu_device *vdpa_device_open(const char *name, const char *path)
 {
-	return vdpa_device_open_sys(name, path, &vub_sys_kernel);
+	struct vu_device *dev = vdpa_device_open_sys(name, path,
+						     &vub_sys_kernel);
+
+	/* The module pins guest memory inside VUB_SET_MEM_TABLE and
+	 * VUB_ADD_MEM_REGION: seconds for a large VM. */
+	if (dev)
+		dev->pin_async = true;
+	return dev;
 }
 
 struct vu_device *vdpa_device_open_sys(const char *name, const char *path,

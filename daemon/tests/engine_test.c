@@ -469,6 +469,115 @@ TEST_F(engine, fd_cap_per_session)
 	expect_b_alive(_metadata, self);
 }
 
+/* Guest memory over the device's limit: refused with a failure ack, the
+ * session and its current table go on. */
+TEST_F(engine, pin_limit_per_device)
+{
+	struct guest_mem *gms[1] = { &self->gm };
+	struct guest_mem more;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->a.fe, ~0ull, ALL_PF));
+	vu_pin_limit = MEM_SIZE - 4096;
+	EXPECT_EQ(-EIO, vu_fe_set_mem_table(&self->a.fe, gms, 1));
+	EXPECT_EQ(0, self->a.td->calls[TD_OP_SET_MEM_TABLE]);
+	ASSERT_FALSE(self->a.ended);
+	vu_pin_limit = MEM_SIZE + (1 << 20) - 4096;
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->a.fe, gms, 1));
+	/* one more MiB would be over it */
+	more.memfd = -1;
+	ASSERT_EQ(0, guest_mem_init(&more, 1 << 20, MEM_IOVA + MEM_SIZE, 0));
+	EXPECT_EQ(-EIO, vu_fe_add_mem_reg(&self->a.fe, &more));
+	EXPECT_EQ(0, self->a.td->calls[TD_OP_ADD_MEM_REGION]);
+	vu_pin_limit = 0;
+	ASSERT_FALSE(self->a.ended);
+	ASSERT_EQ(0, vu_fe_add_mem_reg(&self->a.fe, &more));
+	guest_mem_destroy(&more);
+	expect_b_alive(_metadata, self);
+}
+
+/* Send SET_MEM_TABLE of @gm with NEED_REPLY, do not wait for the ack. */
+static void send_table_async(struct vu_fe *fe, struct guest_mem *gm)
+{
+	struct vu_mem_table t = { .nregions = 1 };
+
+	t.regions[0].gpa = gm->iova;
+	t.regions[0].size = gm->size;
+	t.regions[0].uaddr = (uintptr_t)gm->map;
+	t.regions[0].mmap_offset = 0;
+	vu_fe_send(fe, VU_SET_MEM_TABLE, VU_VERSION | VU_FLAG_NEED_REPLY, &t,
+		   VU_MEM_TABLE_HDR + sizeof(t.regions[0]), &gm->memfd, 1);
+}
+
+/*
+ * A device whose memory hooks take long (pinning): while one session's
+ * SET_MEM_TABLE runs, the other session is answered at once; the ack
+ * follows when the pinning is done; nothing of the first session is read
+ * meanwhile.
+ */
+TEST_F(engine, pinning_does_not_stall_other_sessions)
+{
+	struct vu_fe_msg m;
+	int64_t t0, worst = 0, pin_ms;
+	uint64_t f, v;
+	int i;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->a.fe, ~0ull, ALL_PF));
+	self->a.td->base.pin_async = true;
+	self->a.td->mem_delay_ms = 600;
+	t0 = now_ms();
+	send_table_async(&self->a.fe, &self->gm);
+	/* a message behind it waits until the table is done */
+	vu_fe_send(&self->a.fe, VU_GET_FEATURES, VU_VERSION, NULL, 0, NULL, 0);
+	for (i = 0; i < 5; i++) {
+		int64_t t1 = now_ms();
+
+		ASSERT_EQ(0, vu_fe_get_u64(&self->b.fe, VU_GET_FEATURES, &f));
+		if (now_ms() - t1 > worst)
+			worst = now_ms() - t1;
+	}
+	EXPECT_GT(200, worst);
+	ASSERT_EQ(0, vu_fe_recv(&self->a.fe, self->a.fe.sock, &m, 3000));
+	pin_ms = now_ms() - t0;
+	EXPECT_EQ(VU_SET_MEM_TABLE, m.hdr.request);
+	memcpy(&v, m.payload, sizeof(v));
+	EXPECT_EQ(0, v);
+	EXPECT_LE(550, pin_ms);
+	TH_LOG("other session's worst reply %lld ms while one pinned for %lld ms",
+	       (long long)worst, (long long)pin_ms);
+	ASSERT_EQ(0, vu_fe_recv(&self->a.fe, self->a.fe.sock, &m, 3000));
+	EXPECT_EQ(VU_GET_FEATURES, m.hdr.request);
+	EXPECT_EQ(1, self->a.td->calls[TD_OP_SET_MEM_TABLE]);
+	self->a.td->mem_delay_ms = 0;
+	/* and the session goes on with that table */
+	ASSERT_EQ(0, vu_fe_vring(&self->a.fe, &self->rx, 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->a.fe, 0, true));
+	EXPECT_TRUE(self->a.td->q[0].started);
+}
+
+/* A front-end that leaves mid-pin: its session is cleaned up once the
+ * pinning returned (device reset, fds closed), the other one goes on. */
+TEST_F(engine, disconnect_mid_pin_cleaned_up)
+{
+	int64_t end;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->a.fe, ~0ull, ALL_PF));
+	self->a.td->base.pin_async = true;
+	self->a.td->mem_delay_ms = 300;
+	send_table_async(&self->a.fe, &self->gm);
+	test_loop_pump(&self->loop, 4);
+	vu_fe_close(&self->a.fe);
+	end = now_ms() + 3000;
+	while (!self->a.ended && now_ms() < end) {
+		test_loop_pump(&self->loop, 4);
+		usleep(10000);
+	}
+	ASSERT_TRUE(self->a.ended);
+	EXPECT_EQ(1, self->a.td->calls[TD_OP_SET_MEM_TABLE]);
+	EXPECT_LE(1, self->a.td->calls[TD_OP_RESET]);
+	EXPECT_EQ(0, self->a.td->nregions);
+	expect_b_alive(_metadata, self);
+}
+
 TEST_F(engine, set_config_refuses_read_only_fields)
 {
 	struct vu_fe *fe = &self->a.fe;
