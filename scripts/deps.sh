@@ -6,11 +6,13 @@
 # Must run as root (CI and developer machines run as root).
 set -eu
 
+# dpdk-dev has dpdk-testpmd (a real vhost-user front-end for the tests);
+# its virtio-user driver is a plugin only recommended, so named here.
 KPKGS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 libudev-dev udev libudev1"
 PKGS="build-essential gcc make bc flex bison libelf-dev kmod xz-utils cpio \
 qemu-system-x86 busybox-static iproute2 sparse clang llvm libclang-rt-14-dev \
 libnl-3-dev libnl-genl-3-dev libmnl-dev pkg-config jq python3 python3-docutils \
-cppcheck shellcheck"
+cppcheck shellcheck dpdk-dev librte-net-virtio23"
 
 need=""
 for p in $PKGS $KPKGS; do

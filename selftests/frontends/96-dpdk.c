@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 96-dpdk.c - DPDK's testpmd (Debian's dpdk-testpmd, 22.11) as a real
+ * vhost-user front-end of vubridged, in the VM: a virtio-user port over
+ * the daemon's socket, vdpa_sim_net behind it, io forwarding of 256 frames
+ * addressed to the device's own MAC, which the simulator loops back.
+ *
+ * Traffic is proven by two samples of testpmd's port counters (RX and TX
+ * both grow) that agree with the simulator's own per-queue packet counters
+ * (vendor statistics, read through the kernel's vdpa netlink) over the
+ * same window, and by the module's per-queue kick counters the daemon
+ * logs when testpmd stops a queue.
+ *
+ * daemon_listens: vubridged listens, testpmd connects; testpmd quits and a
+ * new one connects and forwards.
+ * The first testpmd asks for split rings and the second for
+ * packed rings (packed_vq=1), which it gets where the device offers
+ * VIRTIO_F_RING_PACKED and falls back to split rings where it does not
+ * (vdpa_sim_net does not): the test asserts which one was negotiated.
+ *
+ * Printed, not judged: frames/s per phase and the daemon's CPU time
+ * during traffic.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dpdk_daemon.h"
+#include "dpdk_testpmd.h"
+#include "evwait.h"
+#include "vub_test.h"
+
+#define DEV		"dpdk0"
+#define MAC		"02:00:00:00:d0:01"
+#define DEV_SOCK	VD_SOCK_DIR "/" DEV ".sock"
+#define TP_SOCK		"/run/testpmd-" DEV ".sock"	/* testpmd server=1 */
+#define HUGEPAGES	96		/* 2 MiB each; testpmd takes -m 128 */
+#define TP_START_MS	120000		/* EAL init under TCG: 10-30 s */
+#define WINDOW_MS	3000		/* between the two samples */
+
+/* ---- the simulator's own counters ---- */
+
+/* Vendor statistic @name ("tx packets") of queue @qidx, or -1. */
+static long long sim_vstat(unsigned int qidx, const char *name)
+{
+	char out[512], *p;
+
+	if (vub_sh_out(out, sizeof(out), "vdpa dev vstats show %s qidx %u",
+		       DEV, qidx))
+		return -1;
+	p = strstr(out, name);
+	if (!p)
+		return -1;
+	return strtoll(p + strlen(name), NULL, 10);
+}
+
+/* Does the feature list on the line starting with @key name @feature? */
+static int features_have(const char *cmd, const char *key,
+			 const char *feature)
+{
+	char out[2048], *line, *end;
+	size_t n = strlen(feature);
+
+	if (vub_sh_out(out, sizeof(out), "%s", cmd))
+		return -EIO;
+	line = strstr(out, key);
+	if (!line)
+		return -ENOENT;
+	end = strchr(line, '\n');
+	if (end)
+		*end = 0;
+	for (line += strlen(key); (line = strstr(line, feature)); line += n)
+		if (line[-1] == ' ' && (line[n] == ' ' || !line[n]))
+			return 1;
+	return 0;
+}
+
+/* ---- a sample of everything that counts ---- */
+
+/*
+ * testpmd's counters, bracketed by the simulator's read just before and
+ * just after (each read runs the vdpa tool, which takes from a few ms to
+ * a second here): the device's count at the moment testpmd answered lies
+ * between the two.
+ */
+struct sample {
+	struct tp_stats tp;
+	long long rx_lo, rx_hi;		/* queue 0 "rx packets" */
+	long long tx_lo, tx_hi;		/* queue 1 "tx packets" */
+	long cpu_ms;			/* the daemon's */
+};
+
+/* Frames one side may count before the other: a ring's worth each way. */
+#define IN_FLIGHT	512
+
+FIXTURE(dpdk) {
+	struct vubd d;
+	struct testpmd tp;
+	bool huge;
+};
+
+static int take_sample(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(dpdk) *self, struct sample *s)
+{
+	int ret;
+
+	s->rx_lo = sim_vstat(0, "rx packets");
+	s->tx_lo = sim_vstat(1, "tx packets");
+	ret = tp_port_stats(&self->tp, &s->tp);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("%s", self->tp.err);
+	}
+	s->rx_hi = sim_vstat(0, "rx packets");
+	s->tx_hi = sim_vstat(1, "tx packets");
+	EXPECT_LE(0, s->rx_lo) {
+		TH_LOG("no vendor statistics for %s queue 0: %s", DEV,
+		       vub_env_err());
+	}
+	EXPECT_LE(0, s->tx_lo);
+	EXPECT_LE(0, s->rx_hi);
+	EXPECT_LE(0, s->tx_hi);
+	s->cpu_ms = vd_cpu_ms(&self->d);
+	return ret;
+}
+
+/* testpmd counted @n between samples whose device counts were
+ * [@a_lo, @a_hi] and [@b_lo, @b_hi]: does the device agree? */
+static bool agree(uint64_t n, long long a_lo, long long a_hi,
+		  long long b_lo, long long b_hi)
+{
+	long long v = (long long)n;
+
+	return v >= b_lo - a_hi - IN_FLIGHT && v <= b_hi - a_lo + IN_FLIGHT;
+}
+
+/*
+ * Frames flow both ways: two samples WINDOW_MS apart, testpmd's RX and TX
+ * grow, and the simulator's RX and TX queues count the same frames (up to
+ * the ones still in a ring). Prints the rate.
+ */
+static void assert_traffic(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dpdk) *self, const char *phase)
+{
+	struct sample a, b;
+	uint64_t rx, tx;
+	int64_t ms;
+
+	/* Let the first bursts settle into a steady loop. */
+	usleep(500000);
+	ASSERT_EQ(0, take_sample(_metadata, self, &a));
+	usleep(WINDOW_MS * 1000);
+	ASSERT_EQ(0, take_sample(_metadata, self, &b));
+	rx = b.tp.rx - a.tp.rx;
+	tx = b.tp.tx - a.tp.tx;
+	ms = b.tp.at_ms - a.tp.at_ms;
+	EXPECT_LT(0, rx) {
+		TH_LOG("%s: testpmd received nothing in %" PRId64 " ms (RX-packets %" PRIu64 ")",
+		       phase, ms, b.tp.rx);
+	}
+	EXPECT_LT(0, tx) {
+		TH_LOG("%s: testpmd sent nothing in %" PRId64 " ms (TX-packets %" PRIu64 ")",
+		       phase, ms, b.tp.tx);
+	}
+	EXPECT_TRUE(agree(rx, a.rx_lo, a.rx_hi, b.rx_lo, b.rx_hi)) {
+		TH_LOG("%s: testpmd received %" PRIu64 ", the device delivered %lld..%lld",
+		       phase, rx, b.rx_lo - a.rx_hi, b.rx_hi - a.rx_lo);
+	}
+	EXPECT_TRUE(agree(tx, a.tx_lo, a.tx_hi, b.tx_lo, b.tx_hi)) {
+		TH_LOG("%s: testpmd sent %" PRIu64 ", the device took %lld..%lld",
+		       phase, tx, b.tx_lo - a.tx_hi, b.tx_hi - a.tx_lo);
+	}
+	/* Measured, not judged. */
+	printf("# %s: %" PRIu64 " frames received, %" PRIu64 " sent in %" PRId64
+	       " ms: %" PRIu64 " frames/s; vubridged CPU %ld ms\n", phase, rx, tx,
+	       ms, ms > 0 ? rx * 1000 / (uint64_t)ms : 0, b.cpu_ms - a.cpu_ms);
+	fflush(stdout);
+}
+
+/* The module's counters the daemon logged when testpmd stopped the
+ * queues after @from: both queues were kicked. */
+static void assert_stop_counters(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(dpdk) *self, size_t from,
+				 const char *phase)
+{
+	uint64_t kicks, irqs;
+	unsigned int q;
+
+	for (q = 0; q < 2; q++) {
+		int ret = -ENOENT, t;
+
+		/* The daemon logs them as it handles the stop. */
+		for (t = 0; t < 50 && ret; t++) {
+			ret = vd_queue_counters(&self->d, from, q, &kicks, &irqs);
+			if (ret)
+				usleep(100000);
+		}
+		EXPECT_EQ(0, ret) {
+			TH_LOG("%s: no counters of queue %u in %s", phase, q,
+			       self->d.log);
+		}
+		if (ret)
+			continue;
+		EXPECT_LT(0, kicks) {
+			TH_LOG("%s: queue %u was never kicked", phase, q);
+		}
+		printf("# %s: queue %u: %" PRIu64 " kicks, %" PRIu64
+		       " interrupts (testpmd polls)\n", phase, q, kicks, irqs);
+	}
+}
+
+/* The rings that were negotiated: packed only where the device offers it. */
+static void assert_ring_layout(struct __test_metadata *_metadata,
+			       bool packed)
+{
+	int offered, negotiated = -ENOENT;
+
+	int t;
+
+	offered = features_have("vdpa mgmtdev show vdpasim_net",
+				"dev_features", "RING_PACKED");
+	ASSERT_LE(0, offered);
+	/* The kernel shows negotiated features once the device has
+	 * FEATURES_OK; a reconnecting front-end may be just before that. */
+	for (t = 0; t < 50; t++) {
+		negotiated = features_have("vdpa dev config show " DEV,
+					   "negotiated_features", "RING_PACKED");
+		if (negotiated != -ENOENT)
+			break;
+		usleep(200000);
+	}
+	ASSERT_LE(0, negotiated) {
+		TH_LOG("no negotiated features on %s after 10 s", DEV);
+	}
+	if (!packed) {
+		EXPECT_EQ(0, negotiated);
+		return;
+	}
+	EXPECT_EQ(offered, negotiated) {
+		TH_LOG("packed_vq=1: the device %s RING_PACKED, negotiated %s",
+		       offered ? "offers" : "does not offer",
+		       negotiated ? "packed" : "split");
+	}
+	if (!offered)
+		printf("# packed_vq=1: vdpa_sim_net offers no VIRTIO_F_RING_PACKED: split rings negotiated\n");
+}
+
+static void start_testpmd(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(dpdk) *self, bool server, bool packed,
+			  const char *tag)
+{
+	struct tp_opts o = {
+		.sock = server ? TP_SOCK : DEV_SOCK,
+		.mac = MAC,
+		.server = server,
+		.packed = packed,
+		.tag = tag,
+	};
+	int64_t t0 = now_ms();
+	int ret;
+
+	ret = tp_start(&self->tp, &o, TP_START_MS);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s: %s; its output:\n%s", tag, self->tp.err,
+		       self->tp.buf ? self->tp.buf : "(none)");
+	}
+	printf("# %s: testpmd at its prompt after %lld ms\n", tag,
+	       (long long)(now_ms() - t0));
+	assert_ring_layout(_metadata, packed);
+	/* 8 bursts of 32 frames: enough to keep the loop full. */
+	ASSERT_EQ(0, tp_cmd(&self->tp, "start tx_first 8", 10000, NULL)) {
+		TH_LOG("%s", self->tp.err);
+	}
+}
+
+static void quit_testpmd(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(dpdk) *self, const char *phase)
+{
+	size_t from = vd_log_size(&self->d);
+
+	ASSERT_EQ(0, tp_quit(&self->tp, 30000)) {
+		TH_LOG("%s: %s", phase, self->tp.err);
+	}
+	assert_stop_counters(_metadata, self, from, phase);
+	tp_fini(&self->tp);
+}
+
+FIXTURE_SETUP(dpdk)
+{
+	char path[64];
+
+	self->d.pid = -1;
+	tp_init(&self->tp);
+	self->huge = false;
+	if (vub_sh("command -v " TP_BIN " >/dev/null"))
+		SKIP(return, "no " TP_BIN ": apt-get install dpdk-dev librte-net-virtio23 (scripts/deps.sh)");
+	if (vub_modules_load_all())
+		SKIP(return, "modules not loadable (%s): build kmod/ and build/sims/",
+		     vub_env_err());
+	ASSERT_EQ(0, vub_sim_dev_create(DEV, "vdpasim_net", MAC)) {
+		TH_LOG("%s", vub_env_err());
+	}
+	ASSERT_EQ(0, tp_hugepages(HUGEPAGES)) {
+		TH_LOG("cannot reserve %d hugepages", HUGEPAGES);
+	}
+	self->huge = true;
+	mkdir(VD_SOCK_DIR, 0755);
+	snprintf(path, sizeof(path), "%s", TP_SOCK);
+	unlink(path);
+}
+
+FIXTURE_TEARDOWN(dpdk)
+{
+	tp_fini(&self->tp);
+	vd_stop(&self->d, SIGTERM);
+	vub_vdpa_dev_del(DEV);
+	unlink(TP_SOCK);
+	if (self->huge)
+		EXPECT_EQ(0, tp_hugepages(0));
+}
+
+/* (a) vubridged listens, testpmd connects; then a second testpmd. */
+TEST_F_TIMEOUT(dpdk, daemon_listens, 400)
+{
+	pid_t daemon;
+
+	ASSERT_EQ(0, vd_start(&self->d, DEV, NULL, "listens")) {
+		TH_LOG("%s", self->d.err);
+	}
+	daemon = self->d.pid;
+
+	start_testpmd(_metadata, self, false, false, "listens-split");
+	assert_traffic(_metadata, self, "listens-split");
+	quit_testpmd(_metadata, self, "listens-split");
+
+	/* The daemon reset the device and listens again: a new testpmd. */
+	start_testpmd(_metadata, self, false, true, "listens-packed_vq");
+	assert_traffic(_metadata, self, "listens-packed_vq");
+	quit_testpmd(_metadata, self, "listens-packed_vq");
+
+	EXPECT_EQ(daemon, self->d.pid);
+	EXPECT_EQ(0, kill(daemon, 0)) {
+		TH_LOG("vubridged died; see %s", self->d.log);
+	}
+}
+
+/*
+ * Documentation/vmm/dpdk.rst quotes the command lines this program runs:
+ * both modes' testpmd and vubridged lines must be there, verbatim.
+ */
+TEST(doc_quotes_the_command_lines)
+{
+	struct tp_opts o = { .sock = DEV_SOCK, .mac = MAC };
+	char path[512], line[1024], *doc = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/Documentation/vmm/dpdk.rst",
+		 vub_root_dir());
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f) {
+		TH_LOG("%s: %s", path, strerror(errno));
+	}
+	ASSERT_LT(0, getdelim(&doc, &cap, 0, f));
+	fclose(f);
+
+	ASSERT_EQ(0, tp_cmdline(&o, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	o.sock = TP_SOCK;
+	o.server = true;
+	ASSERT_EQ(0, tp_cmdline(&o, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	ASSERT_EQ(0, vd_cmdline(DEV, NULL, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	ASSERT_EQ(0, vd_cmdline(DEV, TP_SOCK, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	free(doc);
+}
+
+TEST_HARNESS_MAIN
