@@ -83,6 +83,8 @@ for t in "${tests[@]}"; do
 	log "start $n"
 	# Own session, output to a file that is streamed: a process the test
 	# leaves behind can neither hold up the runner nor outlive the test.
+	# The file exists before tail opens it, however late the test starts.
+	: > "$out"
 	setsid timeout -k 10 "$limit" "$t" > "$out" 2>&1 < /dev/null &
 	pid=$!
 	tail -n +1 --pid=$pid -f "$out"
