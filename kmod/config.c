@@ -8,6 +8,14 @@
  * periodic comparison of the config space once FEATURES_OK is set
  * (module parameter config_poll_ms). A change seen both ways may be
  * signalled twice; eventfd counts merge them for a reader that is behind.
+ *
+ * One session must not configure the next. VUB_WRITE_CONFIG only writes the
+ * one field of the config space a driver may write (virtio 1.2: a
+ * virtio-blk driver the writeback byte with VIRTIO_BLK_F_CONFIG_WCE; a
+ * virtio-net driver only the legacy MAC, while VERSION_1 is not
+ * negotiated; nothing for other device types). That field's value at bind
+ * time - what the operator provisioned - is kept and written back by every
+ * reset after a session wrote it, including the one of the last close.
  */
 
 #include <linux/eventfd.h>
@@ -18,7 +26,10 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vdpa.h>
+#include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_ids.h>
+#include <uapi/linux/virtio_net.h>
 
 #include "vub.h"
 
@@ -28,6 +39,23 @@
  * (4 KiB), read byte by byte.
  */
 #define VUB_CFGPOLL_MAX	256
+
+/* The driver-writable config field of each device type that has one. */
+static const struct vub_cfg_field vub_cfg_fields[] = {
+	{
+		.device_id = VIRTIO_ID_NET,
+		.offset = offsetof(struct virtio_net_config, mac),
+		.len = sizeof_field(struct virtio_net_config, mac),
+		.feature = -1,
+		.legacy_only = true,
+	},
+	{
+		.device_id = VIRTIO_ID_BLOCK,
+		.offset = offsetof(struct virtio_blk_config, wce),
+		.len = sizeof_field(struct virtio_blk_config, wce),
+		.feature = VIRTIO_BLK_F_CONFIG_WCE,
+	},
+};
 
 static void vub_signal_config(struct vub_dev *v)
 {
@@ -153,14 +181,69 @@ void vub_config_set_cb(struct vub_dev *v, bool on)
 }
 
 /**
- * vub_config_init() - initialize the config state of a new device
+ * vub_config_init() - initialize the config state of a new device and keep
+ *	the provisioned value of its driver-writable config field
  * @v: device being probed
  */
 void vub_config_init(struct vub_dev *v)
 {
+	const struct vdpa_config_ops *ops = vub_ops(v);
+	struct vdpa_device *vdpa = v->vdpa;
+	u32 id = ops->get_device_id(vdpa);
+	size_t i;
+
 	INIT_WORK(&v->status_work, vub_status_work_fn);
 	INIT_DELAYED_WORK(&v->cfgpoll_work, vub_cfgpoll_fn);
 	atomic_set(&v->needs_reset, 0);
+
+	for (i = 0; i < ARRAY_SIZE(vub_cfg_fields); i++) {
+		const struct vub_cfg_field *f = &vub_cfg_fields[i];
+
+		if (f->device_id != id ||
+		    f->offset + f->len > ops->get_config_size(vdpa))
+			continue;
+		BUILD_BUG_ON(sizeof(v->cfg_prov) < 6);
+		/* The ops directly: vdpa_get_config() would set features. */
+		down_read(&vdpa->cf_lock);
+		ops->get_config(vdpa, f->offset, v->cfg_prov, f->len);
+		up_read(&vdpa->cf_lock);
+		v->cfg_field = f;
+		break;
+	}
+}
+
+/**
+ * vub_config_restore() - write back the provisioned value of the
+ *	driver-writable field if the session wrote it
+ * @v: device, lock held, device present and reset
+ */
+void vub_config_restore(struct vub_dev *v)
+{
+	const struct vub_cfg_field *f = v->cfg_field;
+
+	if (!v->cfg_dirty || !f)
+		return;
+	vdpa_set_config(v->vdpa, f->offset, v->cfg_prov, f->len);
+	v->cfg_dirty = false;
+}
+
+/*
+ * May a driver write [offset, offset + len) now? Only inside the device's
+ * writable field, with the features that make it writable negotiated.
+ */
+static bool vub_config_writable(struct vub_dev *v, u32 offset, u32 len)
+{
+	const struct vub_cfg_field *f = v->cfg_field;
+	u64 features;
+
+	if (!f || offset < f->offset || offset + len > f->offset + f->len)
+		return false;
+	features = vub_ops(v)->get_driver_features(v->vdpa);
+	if (f->legacy_only && (features & BIT_ULL(VIRTIO_F_VERSION_1)))
+		return false;
+	if (f->feature >= 0 && !(features & BIT_ULL(f->feature)))
+		return false;
+	return true;
 }
 
 /**
@@ -269,6 +352,9 @@ long vub_ioctl_write_config(struct vub_dev *v, void __user *argp)
 	ret = -EOPNOTSUPP;
 	if (!vub_ops(v)->set_config)
 		return ret;
+	ret = -EPERM;
+	if (!vub_config_writable(v, ca.offset, ca.length))
+		return ret;
 
 	buf = vmemdup_user(u64_to_user_ptr(ca.data), ca.length);
 	if (IS_ERR(buf))
@@ -276,6 +362,7 @@ long vub_ioctl_write_config(struct vub_dev *v, void __user *argp)
 
 	/* Our own write is no config change event: re-take the snapshot. */
 	vub_cfgpoll_stop(v);
+	v->cfg_dirty = true;
 	vdpa_set_config(v->vdpa, ca.offset, buf, ca.length);
 	if (polling)
 		vub_cfgpoll_start(v);

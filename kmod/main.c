@@ -166,6 +166,7 @@ static int vub_probe(struct vdpa_device *vdpa)
 		v->path = VUB_MAP_IOMMU;
 	mutex_init(&v->lock);
 	INIT_LIST_HEAD(&v->regions);
+	INIT_LIST_HEAD(&v->stranded);
 	atomic64_set(&v->pinned, 0);
 	for (i = 0; i < v->nvqs; i++)
 		vub_vq_init(v, &v->vqs[i], i);
@@ -223,6 +224,8 @@ static void vub_remove(struct vdpa_device *vdpa)
 			unmap_mapping_range(v->mapping, 0, 0, 1);
 		vub_session_close(v);
 	}
+	/* The device is going away, and its translations with it. */
+	vub_mem_release_stranded(v);
 	mutex_unlock(&v->lock);
 
 	vdpa_set_drvdata(vdpa, NULL);

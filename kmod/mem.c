@@ -10,6 +10,9 @@
  *  - platform IOMMU: devices with neither (vp_vdpa and most PCI parents) DMA
  *    through the IOMMU in front of their DMA device; we give that device an
  *    IOMMU domain of its own while the file is open and map runs into it.
+ *    IOVAs the IOMMU reserves for the device (the MSI doorbell window,
+ *    firmware-reserved and direct-mapped ranges) are refused: a mapping
+ *    there would hijack the device's interrupts or be silently ignored.
  *
  * The device never sees user virtual addresses: ->bind_mm() is not used, so
  * a parent that could work on them (vdpa_sim, use_va) works like hardware.
@@ -61,21 +64,25 @@ static int vub_perm_to_iommu(u32 perm)
 /*
  * Charge @npages to @mm->pinned_vm. @credit pages are about to be
  * unpinned from the same mm (a table being replaced) and do not count
- * against the limit.
+ * against the limit. Check and charge are one atomic step: two devices
+ * (two vub_dev.locks) pinning for one process at once cannot both pass
+ * the check against the same old total.
  */
 static int vub_charge(struct mm_struct *mm, unsigned long npages,
 		      unsigned long credit)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	bool unlimited = capable(CAP_IPC_LOCK);
+	s64 cur, new;
 
-	if (!capable(CAP_IPC_LOCK)) {
-		if (!limit)
-			return -EPERM;
-		if ((u64)atomic64_read(&mm->pinned_vm) + npages >
-		    (u64)limit + credit)
+	if (!unlimited && !limit)
+		return -EPERM;
+	cur = atomic64_read(&mm->pinned_vm);
+	do {
+		new = cur + npages;
+		if (!unlimited && (u64)new > (u64)limit + credit)
 			return -ENOMEM;
-	}
-	atomic64_add(npages, &mm->pinned_vm);
+	} while (!atomic64_try_cmpxchg(&mm->pinned_vm, &cur, new));
 	return 0;
 }
 
@@ -183,23 +190,32 @@ out:
 	return ret;
 }
 
-/* Unmap the first @nruns runs of @r from the device (dma_map/IOMMU). */
+/*
+ * Unmap the first @nruns runs of @r from the device (dma_map/IOMMU). A run
+ * that does not unmap completely leaves the region stuck: the device may
+ * still reach its pages, so they must not be unpinned.
+ */
 static void vub_region_unmap(struct vub_dev *v, struct vub_region *r,
 			     unsigned long nruns)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
 	u64 iova = r->iova;
 	unsigned long i;
+	bool ok;
 
 	for (i = 0; i < nruns; i++) {
 		u64 size = (u64)r->runs[i].npages << PAGE_SHIFT;
 
 		if (v->path == VUB_MAP_DMA_MAP)
-			ops->dma_unmap(v->vdpa, 0, iova, size);
-		else if (iommu_unmap(v->domain, iova, size) != size)
+			ok = !ops->dma_unmap(v->vdpa, 0, iova, size);
+		else
+			ok = iommu_unmap(v->domain, iova, size) == size;
+		if (!ok) {
 			dev_warn_ratelimited(&v->dev,
-					     "IOMMU unmap of %#llx+%#llx incomplete\n",
+					     "unmap of %#llx+%#llx failed; its pages stay pinned\n",
 					     iova, size);
+			r->stuck = true;
+		}
 		iova += size;
 	}
 	r->mapped = false;
@@ -235,11 +251,18 @@ static int vub_region_map(struct vub_dev *v, struct vub_region *r)
 	return 0;
 }
 
-/* Unmap (if mapped), unpin, uncharge and free a region that is off-list. */
+/*
+ * Unmap (if mapped), unpin, uncharge and free a region that is off-list.
+ * A region the device may still reach goes to the stranded list instead.
+ */
 static void vub_region_free(struct vub_dev *v, struct vub_region *r)
 {
 	if (r->mapped)
 		vub_region_unmap(v, r, r->nruns);
+	if (r->stuck) {
+		list_add_tail(&r->node, &v->stranded);
+		return;
+	}
 	vub_region_unpin(v, r);
 	if (r->accounted)
 		atomic64_sub(r->npages, &r->mm->pinned_vm);
@@ -374,8 +397,15 @@ static int vub_devmap_install(struct vub_dev *v, struct list_head *regions)
 
 	ret = ops->set_map(v->vdpa, 0, map);
 	if (ret) {
-		if (v->devmap && ops->set_map(v->vdpa, 0, v->devmap))
+		if (v->devmap && ops->set_map(v->vdpa, 0, v->devmap)) {
+			/*
+			 * Which table the device holds now is unknown: it
+			 * may reach the new regions' pages too.
+			 */
 			dev_warn(&v->dev, "device lost its memory map\n");
+			list_for_each_entry(r, regions, node)
+				r->stuck = true;
+		}
 		goto err;
 	}
 
@@ -418,12 +448,81 @@ void vub_mem_release_all(struct vub_dev *v)
 
 	if (v->path == VUB_MAP_SET_MAP && v->devmap) {
 		ret = vub_devmap_install(v, &empty);
-		if (ret)
+		if (ret) {
+			struct vub_region *r;
+
 			dev_warn(&v->dev, "cannot empty the device map: %d\n",
 				 ret);
+			/* It still translates to them: keep them pinned. */
+			list_for_each_entry(r, &v->regions, node)
+				r->stuck = true;
+		}
 	}
 	vub_regions_free(v, &v->regions);
 	v->nregions = 0;
+}
+
+/**
+ * vub_mem_release_stranded() - unpin the regions the device could still
+ *	reach when they were dropped
+ * @v: device, lock held; its translations are gone (its default
+ *	translation was restored, its IOMMU domain detached, or it is being
+ *	removed)
+ */
+void vub_mem_release_stranded(struct vub_dev *v)
+{
+	struct vub_region *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &v->stranded, node) {
+		list_del(&r->node);
+		r->stuck = false;
+		r->mapped = false;
+		vub_region_free(v, r);
+	}
+}
+
+/*
+ * Keep the IOMMU's reserved ranges for @dma_dev. Relaxable direct ranges
+ * (RMRRs the IOMMU core lets device assignment ignore) are not kept.
+ */
+static int vub_resv_load(struct vub_dev *v, struct device *dma_dev)
+{
+	struct iommu_resv_region *rr;
+	LIST_HEAD(list);
+	u32 n = 0;
+
+	iommu_get_resv_regions(dma_dev, &list);
+	list_for_each_entry(rr, &list, list)
+		if (rr->type != IOMMU_RESV_DIRECT_RELAXABLE && rr->length)
+			n++;
+	if (n) {
+		v->resv = kcalloc(n, sizeof(*v->resv), GFP_KERNEL);
+		if (!v->resv) {
+			iommu_put_resv_regions(dma_dev, &list);
+			return -ENOMEM;
+		}
+	}
+	list_for_each_entry(rr, &list, list) {
+		if (rr->type == IOMMU_RESV_DIRECT_RELAXABLE || !rr->length)
+			continue;
+		v->resv[v->nresv].start = rr->start;
+		v->resv[v->nresv].last = rr->start + (rr->length - 1);
+		v->nresv++;
+	}
+	iommu_put_resv_regions(dma_dev, &list);
+	return 0;
+}
+
+/* Does [iova, iova + size) overlap a reserved range of the IOMMU? */
+static bool vub_resv_overlaps(struct vub_dev *v, u64 iova, u64 size)
+{
+	u64 last = iova + (size - 1);
+	u32 i;
+
+	for (i = 0; i < v->nresv; i++)
+		if (iova <= v->resv[i].last && last >= v->resv[i].start)
+			return true;
+	return false;
 }
 
 static int vub_domain_open(struct vub_dev *v)
@@ -442,9 +541,18 @@ static int vub_domain_open(struct vub_dev *v)
 	if (IS_ERR(domain))
 		return PTR_ERR(domain);
 
+	ret = vub_resv_load(v, dma_dev);
+	if (ret) {
+		iommu_domain_free(domain);
+		return ret;
+	}
+
 	ret = iommu_attach_device(domain, dma_dev);
 	if (ret) {
 		dev_warn(&v->dev, "cannot attach an IOMMU domain: %d\n", ret);
+		kfree(v->resv);
+		v->resv = NULL;
+		v->nresv = 0;
 		iommu_domain_free(domain);
 		return ret;
 	}
@@ -459,6 +567,9 @@ static void vub_domain_close(struct vub_dev *v)
 	iommu_detach_device(v->domain, vdpa_get_dma_dev(v->vdpa));
 	iommu_domain_free(v->domain);
 	v->domain = NULL;
+	kfree(v->resv);
+	v->resv = NULL;
+	v->nresv = 0;
 }
 
 /**
@@ -520,6 +631,13 @@ void vub_mem_close(struct vub_dev *v)
 		v->devmap = NULL;
 	}
 	vub_domain_close(v);
+	/*
+	 * Stranded pages are unreachable once the domain is gone or the
+	 * device's default translation is back. A dma_map device without
+	 * reset_map may keep stale entries: keep them until removal.
+	 */
+	if (v->path != VUB_MAP_DMA_MAP || ops->reset_map)
+		vub_mem_release_stranded(v);
 }
 
 static int vub_region_check(struct vub_dev *v, const struct vub_mem_region *m)
@@ -536,6 +654,8 @@ static int vub_region_check(struct vub_dev *v, const struct vub_mem_region *m)
 		return -EINVAL;
 	if (m->iova < v->range.first || m->iova + (m->size - 1) > v->range.last)
 		return -EINVAL;
+	if (vub_resv_overlaps(v, m->iova, m->size))
+		return -EADDRNOTAVAIL;
 	if (!access_ok(u64_to_user_ptr(m->uaddr), m->size))
 		return -EFAULT;
 	return 0;

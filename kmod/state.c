@@ -76,6 +76,8 @@ int vub_device_reset(struct vub_dev *v, bool drop_all)
 	vub_vqs_detach_all(v);
 	/* Some parents forget the config callback on reset. */
 	vub_config_set_cb(v, true);
+	/* What one session wrote is not the next one's config. */
+	vub_config_restore(v);
 
 	v->features_set = false;
 	v->suspended = false;

@@ -393,9 +393,17 @@ static int vub_state_from_user(bool packed, u16 avail_idx, u16 avail_wrap,
 	return 0;
 }
 
+/*
+ * Fill @qs from scratch: only @qs->index is kept from the caller, so no
+ * input field is ever echoed back as if the device had reported it.
+ */
 static void vub_state_to_user(bool packed, const struct vdpa_vq_state *st,
 			      struct vub_queue_state *qs)
 {
+	u32 index = qs->index;
+
+	memset(qs, 0, sizeof(*qs));
+	qs->index = index;
 	if (!packed) {
 		qs->avail_idx = st->split.avail_index;
 		return;
@@ -667,10 +675,11 @@ long vub_ioctl_stop_queue(struct vub_dev *v, void __user *argp)
 	vub_vq_put_eventfds(v, vq);
 	vq->started = false;
 
-	qs.flags = 0;
 	if (ret) {
-		/* Stopped, but the device cannot tell where it was. */
-		qs.flags |= VUB_QUEUE_F_NO_STATE;
+		/* Stopped, but the device cannot tell where it was: zeros. */
+		memset(&qs, 0, sizeof(qs));
+		qs.index = idx;
+		qs.flags = VUB_QUEUE_F_NO_STATE;
 		if (vq->packed)
 			qs.flags |= VUB_QUEUE_F_PACKED;
 	} else {

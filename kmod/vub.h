@@ -78,6 +78,17 @@ struct vub_run {
 };
 
 /**
+ * struct vub_resv - an IOVA range the platform IOMMU reserves (MSI window,
+ *	direct-mapped or reserved memory): no region may overlap it
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ */
+struct vub_resv {
+	u64 start;
+	u64 last;
+};
+
+/**
  * struct vub_region - one pinned, device-mapped memory region [lock]
  * @node: entry in vub_dev.regions, sorted by @iova
  * @iova: device address of the first byte
@@ -91,6 +102,9 @@ struct vub_run {
  * @nruns: valid entries in @runs
  * @cap: allocated entries in @runs
  * @mapped: the runs are mapped in the device (dma_map/IOMMU paths)
+ * @stuck: the device may still reach the pages although we tried to take
+ *	them away (an unmap or a map change failed): they must stay pinned
+ *	until the device's translations are reset
  * @accounted: @npages are charged to @mm and to the pin counters
  */
 struct vub_region {
@@ -105,6 +119,7 @@ struct vub_region {
 	unsigned long nruns;
 	unsigned long cap;
 	bool mapped;
+	bool stuck;
 	bool accounted;
 };
 
@@ -160,6 +175,22 @@ struct vub_vq {
 };
 
 /**
+ * struct vub_cfg_field - the one config field a driver may write
+ * @device_id: virtio device id
+ * @offset: byte offset in the config space
+ * @len: length in bytes (at most 8)
+ * @feature: feature bit the driver must have negotiated, or -1
+ * @legacy_only: writable only while VIRTIO_F_VERSION_1 is not negotiated
+ */
+struct vub_cfg_field {
+	u32 device_id;
+	u32 offset;
+	u32 len;
+	s8 feature;
+	bool legacy_only;
+};
+
+/**
  * struct vub_bells - what a session's doorbell handles and the device share
  * @ref: one reference for the device (dropped at revocation), one per handle
  * @lock: protects @handles
@@ -199,8 +230,13 @@ struct vub_bells {
  * @suspended: suspended by VUB_SUSPEND [lock]
  * @range: usable IOVA range [lock]
  * @domain: platform IOMMU domain (VUB_MAP_IOMMU, while open) [lock]
+ * @resv: the IOMMU's reserved ranges for the DMA device, with @domain [lock]
+ * @nresv: entries in @resv [lock]
  * @regions: list of struct vub_region, sorted by IOVA [lock]
  * @nregions: entries in @regions [lock]
+ * @stranded: regions taken out of use that the device may still reach
+ *	(struct vub_region.stuck); unpinned once its translations are reset
+ *	[lock]
  * @devmap: table last handed to ->set_map() (VUB_MAP_SET_MAP) [lock]
  * @vqs: the virtqueues
  * @config_ctx: config-change eventfd [lock, rcu]
@@ -211,6 +247,9 @@ struct vub_bells {
  * @cfg_snap: last seen config space, owned by @cfgpoll_work while armed
  * @cfg_gen: last seen config generation, as @cfg_snap
  * @needs_reset: NEEDS_RESET already reported since the last reset
+ * @cfg_field: the driver-writable config field, or NULL (set at probe)
+ * @cfg_prov: its value when the device was bound (set at probe)
+ * @cfg_dirty: a session wrote it since the last reset [lock]
  * @pinned: pages this device currently pins (atomic)
  */
 struct vub_dev {
@@ -231,8 +270,11 @@ struct vub_dev {
 	bool suspended;
 	struct vdpa_iova_range range;
 	struct iommu_domain *domain;
+	struct vub_resv *resv;
+	u32 nresv;
 	struct list_head regions;
 	u32 nregions;
+	struct list_head stranded;
 	struct vhost_iotlb *devmap;
 	struct vub_vq *vqs;
 
@@ -244,6 +286,9 @@ struct vub_dev {
 	u8 *cfg_snap;
 	u32 cfg_gen;
 	atomic_t needs_reset;
+	const struct vub_cfg_field *cfg_field;
+	u8 cfg_prov[8];
+	bool cfg_dirty;
 
 	atomic64_t pinned;
 };
@@ -288,6 +333,7 @@ long vub_ioctl_reset(struct vub_dev *v);
 
 /* config.c */
 void vub_config_init(struct vub_dev *v);
+void vub_config_restore(struct vub_dev *v);
 int vub_config_open(struct vub_dev *v);
 void vub_config_close(struct vub_dev *v);
 void vub_config_put_eventfd(struct vub_dev *v);
@@ -302,6 +348,7 @@ long vub_ioctl_set_config_eventfd(struct vub_dev *v, s32 __user *argp);
 int vub_mem_open(struct vub_dev *v);
 void vub_mem_close(struct vub_dev *v);
 void vub_mem_release_all(struct vub_dev *v);
+void vub_mem_release_stranded(struct vub_dev *v);
 int vub_mem_remap(struct vub_dev *v);
 bool vub_mem_covers(struct list_head *regions, u64 iova, u64 len, u32 perm);
 long vub_ioctl_set_mem_table(struct vub_dev *v, void __user *argp);

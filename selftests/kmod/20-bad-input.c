@@ -226,6 +226,47 @@ TEST_F(bad, reserved_and_flags_einval)
 	EXPECT_EQ(0, ioctl(self->fd, VUB_STOP_QUEUE, &st));
 }
 
+/*
+ * The caller's input fields of VUB_GET_QUEUE_STATE / VUB_STOP_QUEUE are
+ * never echoed: a split ring has no wrap counters nor used index, so they
+ * come back 0 whatever the caller left in them.
+ */
+TEST_F(bad, queue_state_not_echoed)
+{
+	struct vub_queue_start qs;
+	struct vub_queue_state st;
+
+	ASSERT_EQ(0, negotiate(self));
+	ASSERT_EQ(0, map(self));
+	vub_queue_start_of(&qs, &self->vq, 7);
+	ASSERT_EQ(0, start(self->fd, &qs)) TH_LOG("%s", strerror(errno));
+
+	memset(&st, 0, sizeof(st));
+	st.avail_idx = 0x1234;
+	st.avail_wrap = 1;
+	st.used_idx = 0x55;
+	st.used_wrap = 1;
+	ASSERT_EQ(0, ioctl(self->fd, VUB_GET_QUEUE_STATE, &st));
+	EXPECT_EQ(0u, st.index);
+	EXPECT_EQ(0u, st.flags);
+	EXPECT_EQ(7, st.avail_idx);
+	EXPECT_EQ(0, st.avail_wrap);
+	EXPECT_EQ(0, st.used_idx);
+	EXPECT_EQ(0, st.used_wrap);
+
+	memset(&st, 0, sizeof(st));
+	st.avail_idx = 0x4321;
+	st.avail_wrap = 1;
+	st.used_idx = 0x66;
+	st.used_wrap = 1;
+	ASSERT_EQ(0, ioctl(self->fd, VUB_STOP_QUEUE, &st));
+	EXPECT_EQ(0u, st.flags);
+	EXPECT_EQ(7, st.avail_idx);
+	EXPECT_EQ(0, st.avail_wrap);
+	EXPECT_EQ(0, st.used_idx);
+	EXPECT_EQ(0, st.used_wrap);
+}
+
 TEST_F(bad, config_out_of_range_einval)
 {
 	uint32_t cs = self->info.config_size;

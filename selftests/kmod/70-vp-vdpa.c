@@ -5,11 +5,12 @@
  * the platform IOMMU, a doorbell page mmap'ed from the device file and
  * kicked by a plain store, doorbell handles (VUB_GET_DOORBELL_FD: a file
  * that maps one doorbell and does nothing else, revoked with the session),
- * a dedicated irq per queue, and frames sent by one device arriving at the
- * other.
+ * a dedicated irq per queue, frames sent by one device arriving at the
+ * other, and IOVAs in the IOMMU's MSI window refused.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -204,11 +205,24 @@ TEST_F_TIMEOUT(vp, stop_reports_no_state, 300)
 	int ret = net_loop_run(&self->ab, 200, WAIT_MS);
 
 	ASSERT_EQ(0, ret) TH_LOG("%s", self->ab.err);
-	/* vp_vdpa cannot read a queue's position back (virtio-pci cannot) */
-	ASSERT_EQ(0, vub_stop_queue(self->r[0].fd, 1, &st));
+	/*
+	 * vp_vdpa cannot read a queue's position back (virtio-pci cannot):
+	 * the documented zeros, not what the caller left in the struct.
+	 */
+	memset(&st, 0, sizeof(st));
+	st.index = 1;
+	st.avail_idx = 0x1234;
+	st.avail_wrap = 1;
+	st.used_idx = 0x55;
+	st.used_wrap = 1;
+	ASSERT_EQ(0, ioctl(self->r[0].fd, VUB_STOP_QUEUE, &st));
+	EXPECT_EQ(1u, st.index);
 	EXPECT_EQ(VUB_QUEUE_F_NO_STATE, st.flags);
 	EXPECT_EQ(0, st.avail_idx);
+	EXPECT_EQ(0, st.avail_wrap);
 	EXPECT_EQ(0, st.used_idx);
+	EXPECT_EQ(0, st.used_wrap);
+	EXPECT_EQ(0u, st.reserved);
 }
 
 TEST_F(vp, doorbell_gone_with_device)
@@ -481,6 +495,80 @@ TEST_F(vp, doorbell_mmap_zapped_by_reset)
 	*bell = 1;		/* zapped: faults again, and works */
 	f2 = minflt();
 	EXPECT_LT(f1, f2);
+}
+
+/*
+ * The MSI window of the IOMMU group of vDPA device @name, from
+ * /sys/kernel/iommu_groups/N/reserved_regions. Returns 0 or -errno.
+ */
+static int msi_window(const char *name, uint64_t *start, uint64_t *last)
+{
+	char path[PATH_MAX + 64], real[PATH_MAX], line[256], type[64];
+	unsigned long long s, e;
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s", name);
+	if (!realpath(path, real))
+		return -errno;
+	/* the vDPA device's parent is the PCI function */
+	snprintf(path, sizeof(path), "%s/../iommu_group/reserved_regions", real);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %llx %63s", &s, &e, type) == 3 &&
+		    !strcmp(type, "msi")) {
+			*start = s;
+			*last = e;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+TEST_F(vp, iova_in_msi_window_refused)
+{
+	struct guest_mem gm = GUEST_MEM_INIT;
+	struct vub_mem_region r;
+	uint64_t start, last, pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	int fd = self->r[0].fd, ret;
+
+	ret = msi_window(self->name[0], &start, &last);
+	ASSERT_EQ(0, ret) TH_LOG("no msi line in the group's reserved_regions: %s",
+				 strerror(-ret));
+	TH_LOG("MSI window %#llx-%#llx", (unsigned long long)start,
+	       (unsigned long long)last);
+	ASSERT_LE(self->r[0].info.iova_first, start - 2 * pg);
+	ASSERT_GE(self->r[0].info.iova_last, last);
+	ASSERT_OK(guest_mem_init(&gm, 2 * pg, start - pg, 1));
+
+	/* straddling the start, inside, at the last page: refused */
+	vub_region_of(&r, &gm, VUB_PERM_RW);
+	EXPECT_ERRNO(EADDRNOTAVAIL, ioctl(fd, VUB_ADD_MEM_REGION, &r));
+	r.iova = start;
+	r.size = pg;
+	EXPECT_ERRNO(EADDRNOTAVAIL, ioctl(fd, VUB_ADD_MEM_REGION, &r));
+	r.iova = (last & ~(pg - 1));
+	EXPECT_ERRNO(EADDRNOTAVAIL, ioctl(fd, VUB_ADD_MEM_REGION, &r));
+	/* the table the queues use plus one in the window: whole call refused */
+	{
+		struct vub_mem_region two[2];
+
+		vub_region_of(&two[0], &self->r[0].gm, VUB_PERM_RW);
+		two[1] = r;
+		EXPECT_EQ(-EADDRNOTAVAIL, vub_set_mem_table(fd, two, 2));
+	}
+	/* right below the window is fine */
+	r.iova = start - pg;
+	ASSERT_EQ(0, ioctl(fd, VUB_ADD_MEM_REGION, &r)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, ioctl(fd, VUB_DEL_MEM_REGION, &r));
+	/* and the queues still run */
+	ret = net_loop_run(&self->ab, 200, WAIT_MS);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->ab.err);
+	guest_mem_destroy(&gm);
 }
 
 TEST_F_TIMEOUT(vp, per_queue_irq, 300)

@@ -3,11 +3,13 @@
  * Pinned memory: a 1 GiB region maps, carries traffic and is unpinned on
  * close; a process holding a device with 1 GiB mapped and queues running is
  * SIGKILLed and every page comes back; RLIMIT_MEMLOCK is enforced (ENOMEM
- * past it, EPERM with a zero limit, for a caller without CAP_IPC_LOCK); a
- * device deleted under running queues releases its pages before the close.
+ * past it, EPERM with a zero limit, for a caller without CAP_IPC_LOCK), also
+ * for two devices pinning at once in one process; a device deleted under
+ * running queues releases its pages before the close.
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -215,6 +217,107 @@ TEST_F_TIMEOUT(leak, rlimit_memlock, 120)
 					 strerror(-res->within));
 	EXPECT_EQ(-EPERM, res->zero) TH_LOG("4 MiB with a zero limit: %s",
 					    strerror(-res->zero));
+	munmap(res, sizeof(*res));
+}
+
+#define DEV2		"vubt-leak2"
+#define RACE_ROUNDS	40
+
+struct racer {
+	int fd;
+	struct guest_mem gm;
+	pthread_barrier_t *go;
+	int ret;
+};
+
+static void *race_map(void *arg)
+{
+	struct racer *rc = arg;
+
+	pthread_barrier_wait(rc->go);
+	rc->ret = vub_map_mem(rc->fd, &rc->gm, VUB_PERM_RW);
+	return NULL;
+}
+
+struct race_result {
+	int setup;		/* 0, or the step that failed */
+	int both;		/* rounds where both tables were accepted */
+	int none;		/* rounds where neither was */
+	int other;		/* an errno other than ENOMEM, or 0 */
+};
+
+/*
+ * Two devices pin for one process at once, each 8 MiB under a 12 MiB
+ * limit: in every round exactly one of them may get its memory.
+ */
+TEST_F_TIMEOUT(leak, rlimit_memlock_two_devices, 300)
+{
+	struct race_result *res;
+	int st;
+
+	ASSERT_OK(vub_sim_dev_create(DEV2, "vdpasim_net", NULL));
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	memset(res, 0, sizeof(*res));
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (self->child == 0) {
+		struct rlimit rl = { 12 << 20, 12 << 20 };
+		struct racer rc[2] = {
+			{ .fd = -1, .gm = GUEST_MEM_INIT },
+			{ .fd = -1, .gm = GUEST_MEM_INIT },
+		};
+		pthread_barrier_t go;
+		pthread_t t[2];
+		int i, round;
+
+		pthread_barrier_init(&go, NULL, 3);
+		for (i = 0; i < 2 && !res->setup; i++) {
+			rc[i].go = &go;
+			rc[i].fd = vub_open(i ? DEV2 : DEV);
+			if (rc[i].fd < 0)
+				res->setup = 1;
+			else if (vub_negotiate(rc[i].fd,
+					       VF_VERSION_1 | VF_ACCESS_PLATFORM,
+					       NULL))
+				res->setup = 2;
+			else if (guest_mem_init(&rc[i].gm, 8 << 20, 1 << 20, 1))
+				res->setup = 3;
+		}
+		if (!res->setup && drop_ipc_lock())
+			res->setup = 4;
+		if (!res->setup && setrlimit(RLIMIT_MEMLOCK, &rl))
+			res->setup = 5;
+		for (round = 0; round < RACE_ROUNDS && !res->setup; round++) {
+			for (i = 0; i < 2; i++)
+				if (pthread_create(&t[i], NULL, race_map, &rc[i]))
+					res->setup = 6;
+			if (res->setup)
+				break;
+			pthread_barrier_wait(&go);
+			for (i = 0; i < 2; i++)
+				pthread_join(t[i], NULL);
+			if (!rc[0].ret && !rc[1].ret)
+				res->both++;
+			if (rc[0].ret && rc[1].ret)
+				res->none++;
+			for (i = 0; i < 2; i++)
+				if (rc[i].ret && rc[i].ret != -ENOMEM)
+					res->other = rc[i].ret;
+			for (i = 0; i < 2; i++)
+				vub_set_mem_table(rc[i].fd, NULL, 0);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(self->child, waitpid(self->child, &st, 0));
+	self->child = -1;
+	EXPECT_OK(vub_vdpa_dev_del(DEV2));
+	ASSERT_EQ(0, res->setup) TH_LOG("child set-up step %d failed", res->setup);
+	EXPECT_EQ(0, res->both) TH_LOG("%d of %d rounds pinned 16 MiB under a 12 MiB limit",
+				       res->both, RACE_ROUNDS);
+	EXPECT_EQ(0, res->none);
+	EXPECT_EQ(0, res->other) TH_LOG("%s", strerror(-res->other));
 	munmap(res, sizeof(*res));
 }
 
