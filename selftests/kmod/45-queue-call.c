@@ -143,6 +143,34 @@ TEST_F_TIMEOUT(qcall, swap_while_frames_flow, 300)
 	free(st);
 }
 
+/*
+ * Swap both call eventfds 200 times while frames flow, closing each old one
+ * right after the call returns: nothing may still signal it (a late signal
+ * would be a use after free), and no frame is lost.
+ */
+TEST_F_TIMEOUT(qcall, swap_storm, 300)
+{
+	int i, q;
+
+	for (i = 0; i < 200; i++) {
+		ASSERT_LE(0, net_loop_send(&self->r.nl, 50)) TH_LOG("%s", self->r.nl.err);
+		for (q = 0; q < 2; q++) {
+			struct virtq *vq = q ? &self->r.tx : &self->r.rx;
+			int nfd = evfd_new();
+
+			ASSERT_LE(0, nfd);
+			ASSERT_EQ(0, set_fd(self->r.fd, VUB_SET_QUEUE_CALL, q, nfd));
+			close(vq->call_fd);
+			vq->call_fd = nfd;
+		}
+		ASSERT_EQ(0, rewatch(&self->r));
+		ASSERT_LE(0, net_loop_reap(&self->r.nl)) TH_LOG("%s", self->r.nl.err);
+	}
+	ASSERT_EQ(0, net_loop_drain(&self->r.nl, WAIT_MS)) TH_LOG("%s", self->r.nl.err);
+	RUN(self, 1000);
+	EXPECT_EQ(self->r.nl.tx_seq, self->r.nl.rx_seq);
+}
+
 TEST_F_TIMEOUT(qcall, none_then_new, 300)
 {
 	int old_tx = self->r.tx.call_fd, new_tx = evfd_new();

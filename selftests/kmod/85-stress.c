@@ -50,6 +50,8 @@ struct stress {
 	_Atomic int stop;
 	uint64_t seed;
 	_Atomic long ioctls, maps, touches, sigbus, reopens, recreates;
+	/* how deep the random calls got: successes of the stateful ones */
+	_Atomic long ok_table, ok_start, ok_driver_ok, ok_handle;
 };
 
 /* xorshift64*: per thread, from the seed and the thread's number */
@@ -116,6 +118,56 @@ static uint64_t any_iova(struct sdev *d, uint64_t *s, uint64_t align)
 	return d->gm.iova + pick(s, MEM_SIZE / align) * align;
 }
 
+/*
+ * A well-formed bring-up (negotiate, map all memory, start two queues,
+ * DRIVER_OK) so that the random calls also meet running queues. Errors are
+ * expected when other threads interfere and are ignored.
+ */
+static void bringup(struct stress *st, struct sdev *d, int fd, uint64_t *s)
+{
+	uint64_t feat = (1ULL << 32) | (1ULL << 33);
+	struct vub_mem_region r;
+	struct {
+		struct vub_mem_table t;
+		struct vub_mem_region r[1];
+	} mt = { .t.nregions = 1 };
+	uint8_t status = 0x1 | 0x2;
+	uint32_t q;
+
+	ioctl(fd, VUB_RESET);
+	ioctl(fd, VUB_SET_STATUS, &status);
+	ioctl(fd, VUB_SET_FEATURES, &feat);
+	status |= 0x8;
+	ioctl(fd, VUB_SET_STATUS, &status);
+	memset(&r, 0, sizeof(r));
+	r.iova = d->gm.iova;
+	r.size = MEM_SIZE;
+	r.uaddr = (uintptr_t)d->gm.map;
+	r.perm = VUB_PERM_RW;
+	mt.r[0] = r;
+	if (!ioctl(fd, VUB_SET_MEM_TABLE, &mt))
+		atomic_fetch_add(&st->ok_table, 1);
+	for (q = 0; q < 2; q++) {
+		/* rings of queue q in their own 64 KiB, zeroed: nothing to do */
+		struct vub_queue_start qs = {
+			.index = q, .size = 64,
+			.flags = pick(s, 4) ? 0 : VUB_QUEUE_F_NO_CALL,
+			.kick_fd = st->efd[pick(s, NEFD)],
+			.call_fd = st->efd[pick(s, NEFD)],
+			.err_fd = pick(s, 2) ? -1 : st->efd[pick(s, NEFD)],
+			.desc_addr = d->gm.iova + q * 0x10000,
+			.driver_addr = d->gm.iova + q * 0x10000 + 0x1000,
+			.device_addr = d->gm.iova + q * 0x10000 + 0x2000,
+		};
+
+		if (!ioctl(fd, VUB_START_QUEUE, &qs))
+			atomic_fetch_add(&st->ok_start, 1);
+	}
+	status |= 0x4;
+	if (!ioctl(fd, VUB_SET_STATUS, &status))
+		atomic_fetch_add(&st->ok_driver_ok, 1);
+}
+
 /* One random ioctl with a hostile payload. */
 static void one_ioctl(struct stress *st, struct sdev *d, uint64_t *s)
 {
@@ -148,6 +200,10 @@ static void one_ioctl(struct stress *st, struct sdev *d, uint64_t *s)
 	if (fd < 0)
 		return;
 	memset(&a, 0, sizeof(a));
+	if (!pick(s, 40)) {
+		bringup(st, d, fd, s);
+		return;
+	}
 	switch (pick(s, 22)) {
 	case 0:
 		req = VUB_GET_DEVICE_INFO;
@@ -254,8 +310,19 @@ static void one_ioctl(struct stress *st, struct sdev *d, uint64_t *s)
 			a.raw[i] = (uint8_t)rnd(s);
 		break;
 	}
-	if (!ioctl(fd, req, arg) && req == VUB_GET_DOORBELL_FD)
-		close(a.dh.fd);
+	if (!ioctl(fd, req, arg)) {
+		if (req == VUB_GET_DOORBELL_FD) {
+			close(a.dh.fd);
+			atomic_fetch_add(&st->ok_handle, 1);
+		} else if (req == VUB_SET_MEM_TABLE ||
+			   req == VUB_ADD_MEM_REGION) {
+			atomic_fetch_add(&st->ok_table, 1);
+		} else if (req == VUB_START_QUEUE) {
+			atomic_fetch_add(&st->ok_start, 1);
+		} else if (req == VUB_SET_STATUS && (a.u8 & 0x4)) {
+			atomic_fetch_add(&st->ok_driver_ok, 1);
+		}
+	}
 	atomic_fetch_add(&st->ioctls, 1);
 }
 
@@ -317,6 +384,9 @@ static void *mmap_thread(void *p)
 
 		if (fd < 0)
 			continue;
+		/* a kick through the module, for whichever queue uses it */
+		if (!pick(&s, 4))
+			eventfd_write(st->efd[pick(&s, NEFD)], 1);
 		src = fd;
 		if (pick(&s, 2)) {
 			struct vub_doorbell_handle dh = { .index = idx };
@@ -521,6 +591,9 @@ TEST_F_TIMEOUT(stress, random_ioctls_mmaps_reopens_removals, 300)
 	       atomic_load(&st->ioctls), atomic_load(&st->maps),
 	       atomic_load(&st->touches), atomic_load(&st->sigbus),
 	       atomic_load(&st->reopens), atomic_load(&st->recreates));
+	TH_LOG("succeeded: %ld memory tables/regions, %ld queue starts, %ld DRIVER_OK, %ld doorbell handles",
+	       atomic_load(&st->ok_table), atomic_load(&st->ok_start),
+	       atomic_load(&st->ok_driver_ok), atomic_load(&st->ok_handle));
 
 	for (i = 0; i < st->ndev; i++) {
 		int fd = atomic_exchange(&st->dev[i].fd, -1);
@@ -532,6 +605,8 @@ TEST_F_TIMEOUT(stress, random_ioctls_mmaps_reopens_removals, 300)
 	}
 	EXPECT_LT(1000, atomic_load(&st->ioctls));
 	EXPECT_LT(0, atomic_load(&st->recreates));
+	EXPECT_LT(0, atomic_load(&st->ok_start));
+	EXPECT_LT(0, atomic_load(&st->ok_driver_ok));
 	VUBT_WATCH_CHECK(&watch);
 	/* nothing holds the module any more */
 	EXPECT_OK(vub_module_unload("vubridge"));
