@@ -17,6 +17,10 @@
  * packed rings (packed_vq=1), which it gets where the device offers
  * VIRTIO_F_RING_PACKED and falls back to split rings where it does not
  * (vdpa_sim_net does not): the test asserts which one was negotiated.
+ * vp.packed_rings: real packed rings, on vp_vdpa over the VM's two
+ * virtio-net-pci NICs (packed=on): one testpmd port per NIC, frames
+ * crossing the QEMU hub between them; each port receives what the other
+ * sent.
  *
  * Printed, not judged: frames/s per phase and the daemon's CPU time
  * during traffic.
@@ -113,7 +117,7 @@ static int take_sample(struct __test_metadata *_metadata,
 
 	s->rx_lo = sim_vstat(0, "rx packets");
 	s->tx_lo = sim_vstat(1, "tx packets");
-	ret = tp_port_stats(&self->tp, &s->tp);
+	ret = tp_port_stats(&self->tp, &s->tp, 1);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("%s", self->tp.err);
 	}
@@ -184,10 +188,10 @@ static void assert_traffic(struct __test_metadata *_metadata,
 }
 
 /* The module's counters the daemon logged when testpmd stopped the
- * queues after @from: both queues were kicked. */
+ * queues after @from: the transmit queue was kicked. */
 static void assert_stop_counters(struct __test_metadata *_metadata,
-				 FIXTURE_DATA(dpdk) *self, size_t from,
-				 const char *phase)
+				 const struct vubd *d, const char *dev,
+				 size_t from, const char *phase)
 {
 	uint64_t kicks, irqs;
 	unsigned int q;
@@ -197,21 +201,27 @@ static void assert_stop_counters(struct __test_metadata *_metadata,
 
 		/* The daemon logs them as it handles the stop. */
 		for (t = 0; t < 50 && ret; t++) {
-			ret = vd_queue_counters(&self->d, from, q, &kicks, &irqs);
+			ret = vd_queue_counters(d, from, dev, q, &kicks,
+						&irqs);
 			if (ret)
 				usleep(100000);
 		}
 		EXPECT_EQ(0, ret) {
-			TH_LOG("%s: no counters of queue %u in %s", phase, q,
-			       self->d.log);
+			TH_LOG("%s: no counters of %s queue %u in %s", phase,
+			       dev, q, d->log);
 		}
 		if (ret)
 			continue;
-		EXPECT_LT(0, kicks) {
-			TH_LOG("%s: queue %u was never kicked", phase, q);
-		}
-		printf("# %s: queue %u: %" PRIu64 " kicks, %" PRIu64
-		       " interrupts (testpmd polls)\n", phase, q, kicks, irqs);
+		/* testpmd kicks its transmit queue for every burst; its
+		 * receive queue only as the device asks for refills. */
+		if (q == 1)
+			EXPECT_LT(0, kicks) {
+				TH_LOG("%s: %s queue %u was never kicked",
+				       phase, dev, q);
+			}
+		printf("# %s: %s queue %u: %" PRIu64 " kicks, %" PRIu64
+		       " interrupts (testpmd polls)\n", phase, dev, q, kicks,
+		       irqs);
 	}
 }
 
@@ -287,7 +297,7 @@ static void quit_testpmd(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, tp_quit(&self->tp, 30000)) {
 		TH_LOG("%s: %s", phase, self->tp.err);
 	}
-	assert_stop_counters(_metadata, self, from, phase);
+	assert_stop_counters(_metadata, &self->d, DEV, from, phase);
 	tp_fini(&self->tp);
 }
 
@@ -350,14 +360,179 @@ TEST_F_TIMEOUT(dpdk, daemon_listens, 400)
 	}
 }
 
+/* ---- packed rings for real: vp_vdpa over QEMU's packed=on NICs ---- */
+
+#define VP_A	"dpdkvp0"
+#define VP_B	"dpdkvp1"
+
+/* The MAC of vDPA net device @name (vdpa dev config show), or -errno. */
+static int dev_mac(const char *name, char *mac, size_t cap)
+{
+	char out[1024], *p;
+
+	if (vub_sh_out(out, sizeof(out), "vdpa dev config show %s", name))
+		return -EIO;
+	p = strstr(out, " mac ");
+	if (!p || cap < 18)
+		return -ENOENT;
+	snprintf(mac, cap, "%.17s", p + 5);
+	return 0;
+}
+
+FIXTURE(vp) {
+	struct vubd d;
+	struct testpmd tp;
+	bool huge, made;
+	char mac[2][24];
+};
+
+/*
+ * The two virtio-net-pci NICs of the test VM (scripts/vm/run.sh: packed=on,
+ * joined by a QEMU hub) bound to vp_vdpa, their vDPA devices to vubridge:
+ * a SmartNIC that offers VIRTIO_F_RING_PACKED.
+ */
+FIXTURE_SETUP(vp)
+{
+	char mgmt[4][VUB_MGMT_LEN], cmd[128];
+	const char *names[2] = { VP_A, VP_B };
+	int n, i, packed;
+
+	self->d.pid = -1;
+	tp_init(&self->tp);
+	self->huge = self->made = false;
+	if (vub_sh("command -v " TP_BIN " >/dev/null"))
+		SKIP(return, "no " TP_BIN ": apt-get install dpdk-dev librte-net-virtio23 (scripts/deps.sh)");
+	if (vub_modules_load_all())
+		SKIP(return, "modules not loadable (%s): build kmod/ and build/sims/",
+		     vub_env_err());
+	n = vub_vp_vdpa_mgmtdevs(mgmt, 4);
+	if (n < 2)
+		SKIP(return, "%d vp_vdpa devices (%s), need 2: run in the VM of scripts/vm/run.sh",
+		     n, vub_env_err());
+	self->made = true;
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, vub_sim_dev_create(names[i], mgmt[i], NULL)) {
+			TH_LOG("%s", vub_env_err());
+		}
+		ASSERT_EQ(0, dev_mac(names[i], self->mac[i], sizeof(self->mac[i])));
+	}
+	snprintf(cmd, sizeof(cmd), "vdpa mgmtdev show %s", mgmt[0]);
+	packed = features_have(cmd, "dev_features", "RING_PACKED");
+	ASSERT_EQ(1, packed) {
+		TH_LOG("the VM's NICs offer no RING_PACKED: scripts/vm/run.sh gives them packed=on");
+	}
+	ASSERT_EQ(0, tp_hugepages(HUGEPAGES));
+	self->huge = true;
+	mkdir(VD_SOCK_DIR, 0755);
+}
+
+FIXTURE_TEARDOWN(vp)
+{
+	tp_fini(&self->tp);
+	vd_stop(&self->d, SIGTERM);
+	if (self->made) {
+		vub_vdpa_dev_del(VP_A);
+		vub_vdpa_dev_del(VP_B);
+	}
+	if (self->huge)
+		EXPECT_EQ(0, tp_hugepages(0));
+}
+
+/*
+ * testpmd with two ports, packed_vq=1, one per NIC: each port's frames
+ * cross the hub to the other NIC and testpmd sends them back out of the
+ * other port. Both devices negotiate packed rings; each port receives
+ * what the other sent (up to the frames still in the rings).
+ */
+TEST_F_TIMEOUT(vp, packed_rings, 400)
+{
+	const char *devs[2] = { VP_A, VP_B };
+	char sock[2][64];
+	struct tp_opts o = { .packed = true, .tag = "vp-packed" };
+	struct tp_stats a[2], b[2];
+	int64_t t0 = now_ms(), ms;
+	uint64_t rx[2], tx[2];
+	size_t from;
+	int i;
+
+	ASSERT_EQ(0, vd_start_devs(&self->d, devs, 2, NULL, "vp-packed")) {
+		TH_LOG("%s", self->d.err);
+	}
+	for (i = 0; i < 2; i++)
+		snprintf(sock[i], sizeof(sock[i]), VD_SOCK_DIR "/%s.sock",
+			 devs[i]);
+	o.sock = sock[0];
+	o.mac = self->mac[0];
+	o.sock2 = sock[1];
+	o.mac2 = self->mac[1];
+	ASSERT_EQ(0, tp_start(&self->tp, &o, TP_START_MS)) {
+		TH_LOG("%s; its output:\n%s", self->tp.err,
+		       self->tp.buf ? self->tp.buf : "(none)");
+	}
+	printf("# vp-packed: testpmd at its prompt after %lld ms\n",
+	       (long long)(now_ms() - t0));
+	for (i = 0; i < 2; i++) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "vdpa dev config show %s", devs[i]);
+		EXPECT_EQ(1, features_have(cmd, "negotiated_features",
+					   "RING_PACKED")) {
+			TH_LOG("%s did not negotiate packed rings", devs[i]);
+		}
+	}
+	ASSERT_EQ(0, tp_cmd(&self->tp, "start tx_first 8", 10000, NULL));
+	usleep(500000);
+	ASSERT_EQ(0, tp_port_stats(&self->tp, a, 2)) {
+		TH_LOG("%s", self->tp.err);
+	}
+	usleep(WINDOW_MS * 1000);
+	ASSERT_EQ(0, tp_port_stats(&self->tp, b, 2)) {
+		TH_LOG("%s", self->tp.err);
+	}
+	ms = b[0].at_ms - a[0].at_ms;
+	for (i = 0; i < 2; i++) {
+		rx[i] = b[i].rx - a[i].rx;
+		tx[i] = b[i].tx - a[i].tx;
+		EXPECT_LT(0, rx[i]) {
+			TH_LOG("port %d received nothing", i);
+		}
+		EXPECT_LT(0, tx[i]) {
+			TH_LOG("port %d sent nothing", i);
+		}
+	}
+	/* One "show port stats all" samples both ports at once. */
+	for (i = 0; i < 2; i++) {
+		uint64_t s = tx[i], r = rx[1 - i];
+		uint64_t d = s > r ? s - r : r - s;
+
+		EXPECT_GE(2 * IN_FLIGHT, d) {
+			TH_LOG("port %d sent %" PRIu64 ", port %d received %" PRIu64,
+			       i, s, 1 - i, r);
+		}
+	}
+	printf("# vp-packed: packed rings; %" PRIu64 " + %" PRIu64
+	       " frames received in %" PRId64 " ms: %" PRIu64
+	       " frames/s per port\n", rx[0], rx[1], ms,
+	       ms > 0 ? rx[0] * 1000 / (uint64_t)ms : 0);
+	from = vd_log_size(&self->d);
+	ASSERT_EQ(0, tp_quit(&self->tp, 30000)) {
+		TH_LOG("%s", self->tp.err);
+	}
+	for (i = 0; i < 2; i++)
+		assert_stop_counters(_metadata, &self->d, devs[i], from,
+				     "vp-packed");
+}
+
 /*
  * Documentation/vmm/dpdk.rst quotes the command lines this program runs:
- * both modes' testpmd and vubridged lines must be there, verbatim.
+ * both modes' and the packed-ring pair's testpmd and vubridged lines must
+ * be there, verbatim.
  */
 TEST(doc_quotes_the_command_lines)
 {
+	const char *devs[2] = { VP_A, VP_B };
 	struct tp_opts o = { .sock = DEV_SOCK, .mac = MAC };
-	char path[512], line[1024], *doc = NULL;
+	char path[512], line[2048], *doc = NULL;
 	size_t cap = 0;
 	FILE *f;
 
@@ -385,6 +560,20 @@ TEST(doc_quotes_the_command_lines)
 		TH_LOG("%s lacks: %s", path, line);
 	}
 	ASSERT_EQ(0, vd_cmdline(DEV, TP_SOCK, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	/* The packed-ring pair, with the MACs scripts/vm/run.sh gives. */
+	o = (struct tp_opts){
+		.sock = VD_SOCK_DIR "/" VP_A ".sock", .mac = "52:54:00:12:34:01",
+		.sock2 = VD_SOCK_DIR "/" VP_B ".sock", .mac2 = "52:54:00:12:34:02",
+		.packed = true,
+	};
+	ASSERT_EQ(0, tp_cmdline(&o, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	ASSERT_EQ(0, vd_cmdline_devs(devs, 2, NULL, line, sizeof(line)));
 	EXPECT_NE(NULL, strstr(doc, line)) {
 		TH_LOG("%s lacks: %s", path, line);
 	}

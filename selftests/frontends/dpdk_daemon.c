@@ -18,20 +18,25 @@
 #include "dpdk_daemon.h"
 #include "vdpa_env.h"
 
-#define VD_MAX_ARGS	10
+#define VD_MAX_DEVS	4
+#define VD_MAX_ARGS	(6 + 2 * VD_MAX_DEVS)
 
 /* debug: every message the front-end sends is in the log. */
-static void build_argv(const char *bin, const char *dev, const char *client,
+static void build_argv(const char *bin, const char *const *devs,
+		       unsigned int ndevs, const char *client,
 		       const char **argv)
 {
+	unsigned int i;
 	int n = 0;
 
 	argv[n++] = bin;
 	argv[n++] = "--foreground";
 	argv[n++] = "--log-level";
 	argv[n++] = "debug";
-	argv[n++] = "--device";
-	argv[n++] = dev;
+	for (i = 0; i < ndevs && i < VD_MAX_DEVS; i++) {
+		argv[n++] = "--device";
+		argv[n++] = devs[i];
+	}
 	argv[n++] = client ? "--client" : "--socket-dir";
 	argv[n++] = client ? client : VD_SOCK_DIR;
 	argv[n] = NULL;
@@ -39,11 +44,17 @@ static void build_argv(const char *bin, const char *dev, const char *client,
 
 int vd_cmdline(const char *dev, const char *client, char *buf, size_t cap)
 {
+	return vd_cmdline_devs(&dev, 1, client, buf, cap);
+}
+
+int vd_cmdline_devs(const char *const *devs, unsigned int ndevs,
+		    const char *client, char *buf, size_t cap)
+{
 	const char *argv[VD_MAX_ARGS];
 	size_t len = 0;
 	int i;
 
-	build_argv("vubridged", dev, client, argv);
+	build_argv("vubridged", devs, ndevs, client, argv);
 	buf[0] = 0;
 	for (i = 0; argv[i]; i++) {
 		int w = snprintf(buf + len, cap - len, "%s%s", i ? " " : "",
@@ -59,9 +70,16 @@ int vd_cmdline(const char *dev, const char *client, char *buf, size_t cap)
 int vd_start(struct vubd *d, const char *dev, const char *client,
 	     const char *tag)
 {
+	return vd_start_devs(d, &dev, 1, client, tag);
+}
+
+int vd_start_devs(struct vubd *d, const char *const *devs, unsigned int ndevs,
+		  const char *client, const char *tag)
+{
 	const char *argv[VD_MAX_ARGS];
 	const char *dir = getenv("VUB_RESULTS");
 	char bin[400], sock[256];
+	unsigned int k;
 	int fd, i;
 
 	d->pid = -1;
@@ -69,13 +87,14 @@ int vd_start(struct vubd *d, const char *dev, const char *client,
 	snprintf(bin, sizeof(bin), "%s/daemon/vubridged", vub_build_dir());
 	snprintf(d->log, sizeof(d->log), "%s/vubridged-%s.log",
 		 dir ? dir : "/tmp", tag);
-	snprintf(sock, sizeof(sock), VD_SOCK_DIR "/%s.sock", dev);
 	if (access(bin, X_OK)) {
 		snprintf(d->err, sizeof(d->err), "%s: %m", bin);
 		return -ENOENT;
 	}
-	if (!client)
+	for (k = 0; !client && k < ndevs; k++) {
+		snprintf(sock, sizeof(sock), VD_SOCK_DIR "/%s.sock", devs[k]);
 		unlink(sock);
+	}
 	d->pid = fork();
 	if (d->pid < 0) {
 		snprintf(d->err, sizeof(d->err), "fork: %m");
@@ -88,16 +107,23 @@ int vd_start(struct vubd *d, const char *dev, const char *client,
 			close(fd);
 		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		build_argv(bin, dev, client, argv);
+		build_argv(bin, devs, ndevs, client, argv);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	if (client)
 		return 0;
-	for (i = 0; i < 200; i++) {
+	/* Every device's socket, in any order. */
+	for (i = 0, k = 0; i < 200; i++) {
 		struct stat st;
 
-		if (!stat(sock, &st) && S_ISSOCK(st.st_mode))
+		snprintf(sock, sizeof(sock), VD_SOCK_DIR "/%s.sock", devs[k]);
+		while (k < ndevs && !stat(sock, &st) && S_ISSOCK(st.st_mode)) {
+			if (++k < ndevs)
+				snprintf(sock, sizeof(sock),
+					 VD_SOCK_DIR "/%s.sock", devs[k]);
+		}
+		if (k == ndevs)
 			return 0;
 		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
 			d->pid = -1;
@@ -171,15 +197,15 @@ size_t vd_log_size(const struct vubd *d)
 	return stat(d->log, &st) ? 0 : (size_t)st.st_size;
 }
 
-int vd_queue_counters(const struct vubd *d, size_t from, unsigned int q,
-		      uint64_t *kicks, uint64_t *irqs)
+int vd_queue_counters(const struct vubd *d, size_t from, const char *dev,
+		      unsigned int q, uint64_t *kicks, uint64_t *irqs)
 {
-	char *text = vd_log_text(d), *p, needle[48];
+	char *text = vd_log_text(d), *p, needle[96];
 	int ret = -ENOENT;
 
 	if (!text)
 		return -ENOENT;
-	snprintf(needle, sizeof(needle), ": queue %u: ", q);
+	snprintf(needle, sizeof(needle), " %s: queue %u: ", dev, q);
 	p = strlen(text) >= from ? text + from : text + strlen(text);
 	while ((p = strstr(p, needle))) {
 		unsigned long long k, i;

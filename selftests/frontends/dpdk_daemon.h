@@ -30,8 +30,15 @@ struct vubd {
 int vd_start(struct vubd *d, const char *dev, const char *client,
 	     const char *tag);
 
+/* The same serving several devices (@client NULL: the last one's socket
+ * is awaited; the daemon creates them in order). */
+int vd_start_devs(struct vubd *d, const char *const *devs, unsigned int ndevs,
+		  const char *client, const char *tag);
+
 /* The command line vd_start() runs (program name "vubridged"). */
 int vd_cmdline(const char *dev, const char *client, char *buf, size_t cap);
+int vd_cmdline_devs(const char *const *devs, unsigned int ndevs,
+		    const char *client, char *buf, size_t cap);
 
 /* Send @sig and reap it; returns its wait status or -errno. */
 int vd_stop(struct vubd *d, int sig);
@@ -43,12 +50,12 @@ long vd_cpu_ms(const struct vubd *d);
 char *vd_log_text(const struct vubd *d);
 
 /*
- * The last "queue @q: K kicks forwarded, I interrupts signalled" line of
- * the log at or after byte @from (the module's counters, logged when a
+ * The last "@dev: queue @q: K kicks forwarded, I interrupts signalled"
+ * line of the log at or after byte @from (the module's counters, logged when a
  * queue stops). Returns 0 or -ENOENT.
  */
-int vd_queue_counters(const struct vubd *d, size_t from, unsigned int q,
-		      uint64_t *kicks, uint64_t *irqs);
+int vd_queue_counters(const struct vubd *d, size_t from, const char *dev,
+		      unsigned int q, uint64_t *kicks, uint64_t *irqs);
 
 /* Wait until @needle is in its log at or after byte @from. */
 int vd_wait_log(const struct vubd *d, size_t from, const char *needle,

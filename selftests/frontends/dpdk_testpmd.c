@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 
 #include "dpdk_testpmd.h"
 
-#define TP_MAX_ARGS	24
+#define TP_MAX_ARGS	32
 
 static int64_t mono_ms(void)
 {
@@ -63,18 +64,24 @@ void tp_init(struct testpmd *tp)
  * ports). stdbuf: testpmd prints with stdio, which a pipe would buffer
  * until exit, while its prompt is written directly.
  */
-static int build_argv(const struct tp_opts *o, char *vdev, size_t vcap,
-		      char *peer, size_t pcap, const char **argv)
+static int build_argv(const struct tp_opts *o, char vdev[2][512],
+		      char peer[2][64], const char **argv)
 {
+	bool two = o->sock2 && o->mac2;
 	int n = 0;
 
-	if ((size_t)snprintf(vdev, vcap,
+	if ((size_t)snprintf(vdev[0], 512,
 			     "net_virtio_user0,path=%s,mac=%s,queues=1,queue_size=256%s%s",
 			     o->sock, o->mac, o->server ? ",server=1" : "",
-			     o->packed ? ",packed_vq=1" : "") >= vcap)
+			     o->packed ? ",packed_vq=1" : "") >= 512)
 		return -ENAMETOOLONG;
-	if ((size_t)snprintf(peer, pcap, "--eth-peer=0,%s", o->mac) >= pcap)
+	if (two && (size_t)snprintf(vdev[1], 512,
+			     "net_virtio_user1,path=%s,mac=%s,queues=1,queue_size=256%s%s",
+			     o->sock2, o->mac2, o->server ? ",server=1" : "",
+			     o->packed ? ",packed_vq=1" : "") >= 512)
 		return -ENAMETOOLONG;
+	snprintf(peer[0], 64, "--eth-peer=0,%s", two ? o->mac2 : o->mac);
+	snprintf(peer[1], 64, "--eth-peer=1,%s", o->mac);
 	argv[n++] = "stdbuf";
 	argv[n++] = "-oL";
 	argv[n++] = TP_BIN;
@@ -87,14 +94,20 @@ static int build_argv(const struct tp_opts *o, char *vdev, size_t vcap,
 	argv[n++] = "128";
 	argv[n++] = "--no-telemetry";
 	argv[n++] = "--vdev";
-	argv[n++] = vdev;
+	argv[n++] = vdev[0];
+	if (two) {
+		argv[n++] = "--vdev";
+		argv[n++] = vdev[1];
+	}
 	argv[n++] = "--";
 	argv[n++] = "-i";
 	argv[n++] = "--no-mlockall";
 	argv[n++] = "--forward-mode=io";
-	argv[n++] = "--port-topology=loop";
+	argv[n++] = two ? "--port-topology=paired" : "--port-topology=loop";
 	argv[n++] = "--total-num-mbufs=4096";
-	argv[n++] = peer;
+	argv[n++] = peer[0];
+	if (two)
+		argv[n++] = peer[1];
 	argv[n] = NULL;
 	return n;
 }
@@ -102,11 +115,11 @@ static int build_argv(const struct tp_opts *o, char *vdev, size_t vcap,
 int tp_cmdline(const struct tp_opts *o, char *buf, size_t cap)
 {
 	const char *argv[TP_MAX_ARGS];
-	char vdev[512], peer[64];
+	char vdev[2][512], peer[2][64];
 	size_t len = 0;
 	int n, i;
 
-	n = build_argv(o, vdev, sizeof(vdev), peer, sizeof(peer), argv);
+	n = build_argv(o, vdev, peer, argv);
 	if (n < 0)
 		return n;
 	buf[0] = 0;
@@ -136,12 +149,12 @@ static void open_log(struct testpmd *tp, const char *tag, const char *cmdline)
 int tp_start(struct testpmd *tp, const struct tp_opts *o, int timeout_ms)
 {
 	const char *argv[TP_MAX_ARGS];
-	char vdev[512], peer[64], line[1024];
+	char vdev[2][512], peer[2][64], line[2048];
 	int in[2], out[2];
 	int ret;
 
 	tp_init(tp);
-	ret = build_argv(o, vdev, sizeof(vdev), peer, sizeof(peer), argv);
+	ret = build_argv(o, vdev, peer, argv);
 	if (ret < 0)
 		return tp_fail(tp, ret, "socket path too long");
 	tp_cmdline(o, line, sizeof(line));
@@ -281,19 +294,28 @@ static int field(const char *s, const char *name, uint64_t *val)
 	return end == p ? -EINVAL : 0;
 }
 
-int tp_port_stats(struct testpmd *tp, struct tp_stats *st)
+int tp_port_stats(struct testpmd *tp, struct tp_stats *st, unsigned int n)
 {
+	char head[64];
+	unsigned int i;
 	size_t at;
 	int ret;
 
-	ret = tp_cmd(tp, "show port stats 0", 10000, &at);
+	ret = tp_cmd(tp, "show port stats all", 10000, &at);
 	if (ret)
 		return ret;
-	st->at_ms = mono_ms();
-	if (field(tp->buf + at, "RX-packets:", &st->rx) ||
-	    field(tp->buf + at, "TX-packets:", &st->tx))
-		return tp_fail(tp, -EINVAL, "no port statistics in: %.300s",
-			       tp->buf + at);
+	for (i = 0; i < n; i++) {
+		const char *p;
+
+		snprintf(head, sizeof(head), "NIC statistics for port %u ", i);
+		p = strstr(tp->buf + at, head);
+		st[i].at_ms = mono_ms();
+		if (!p || field(p, "RX-packets:", &st[i].rx) ||
+		    field(p, "TX-packets:", &st[i].tx))
+			return tp_fail(tp, -EINVAL,
+				       "no statistics of port %u in: %.300s",
+				       i, tp->buf + at);
+	}
 	return 0;
 }
 

@@ -25,6 +25,9 @@ struct tp_opts {
 	bool server;		/* testpmd listens (server=1), the daemon connects */
 	bool packed;		/* ask for packed rings (packed_vq=1) */
 	const char *tag;	/* names this process in the log */
+	/* A second port (NULL: one port, looped to itself): frames cross
+	 * from each port to the other, addressed to the other's MAC. */
+	const char *sock2, *mac2;
 };
 
 struct testpmd {
@@ -49,7 +52,7 @@ void tp_init(struct testpmd *tp);
 /*
  * Start testpmd in io-fwd mode with one virtio-user port looped to itself
  * and frames addressed to the port's own MAC (so vdpa_sim_net loops them
- * back). Returns once it shows its prompt (port configured and started),
+ * back), or two ports forwarding to each other. Returns once it shows its prompt (port configured and started),
  * or fails after @timeout_ms.
  */
 int tp_start(struct testpmd *tp, const struct tp_opts *o, int timeout_ms);
@@ -64,8 +67,8 @@ int tp_cmdline(const struct tp_opts *o, char *buf, size_t cap);
 int tp_cmd(struct testpmd *tp, const char *cmd, int timeout_ms,
 	   size_t *reply);
 
-/* "show port stats 0" parsed. */
-int tp_port_stats(struct testpmd *tp, struct tp_stats *st);
+/* "show port stats all" parsed: @n ports into @st[]. */
+int tp_port_stats(struct testpmd *tp, struct tp_stats *st, unsigned int n);
 
 /* Wait until @needle appears in its output at or after @from. */
 int tp_wait_output(struct testpmd *tp, const char *needle, size_t from,
