@@ -31,8 +31,12 @@ else
 fi
 [ -f /usr/src/linux-source-6.12.tar.xz ] || need="$need linux-source-6.12"
 
+# QEMU 10.0 (bookworm-backports) beside the system's 7.2, for the QEMU
+# front-end tests: unpacked into build/, not installed (scripts/qemu10.sh).
+qemu10="$(dirname "$0")/qemu10.sh"
+
 if [ -z "$need" ]; then
-	exit 0
+	exec "$qemu10"
 fi
 
 if [ "$(id -u)" != 0 ]; then
@@ -59,3 +63,4 @@ apt-get update -q
 apt-get install -y -q -t bookworm-backports --no-install-recommends $KPKGS
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $PKGS
+"$qemu10"

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 95-qemu.c - real QEMU as the front-end of vubridged, in the VM.
+ *
+ * QEMU runs with no guest OS (TCG, a firmware of HLT, -qtest): this
+ * program is the guest's virtio driver over qtest, so QEMU's own
+ * virtio-net-pci / vhost-user-blk-pci models and vhost-user front-end
+ * send vubridged exactly what they send for a real guest. vubridged serves
+ * vdpa_sim_net / vdpa_sim_blk through vubridge.ko.
+ *
+ * Each test is one life event of a VM; frames must loop back byte for
+ * byte after it, and the vhost-user session must live through it: QEMU
+ * reconnecting behind our back (the chardev has reconnect= set, as it
+ * must for the restart test) fails the test, as do errors in the kernel
+ * log. Variants: bookworm's QEMU 7.2 and bookworm-backports' 10.0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blk_req.h"
+#include "net_frame.h"
+#include "qemu_blk.h"
+#include "qemu_net.h"
+#include "qemu_vm.h"
+#include "vub_test.h"
+
+#define NET_DEV		"vqnet0"
+#define NET_MAC		"02:00:00:00:0c:01"
+#define BLK_DEV		"vqblk0"
+#define FRAMES		32	/* per phase; each one a few ms of qtest */
+#define LOOP_MS		5000	/* for one frame to come back */
+#define CONNECT_MS	30000
+
+static const struct qemu_ver qemu_7_2 = {
+	.name = "7.2",
+	.bin = "/usr/bin/qemu-system-x86_64",
+	.reconnect = "reconnect=1",
+	/* 7.2 under TCG segfaults in vhost_net_start once MSI-X is in use
+	 * (msix_set_vector_notifiers); without vectors it takes INTx.
+	 */
+	.dev_opts = ",vectors=0",
+};
+
+static const struct qemu_ver qemu_10_0 = {
+	.name = "10.0",
+	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",	/* scripts/qemu10.sh */
+	.reconnect = "reconnect-ms=1000",
+	.dev_opts = "",
+};
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+FIXTURE(qemu) {
+	struct vubt_watch w;
+	struct qvm vm;
+	struct vubd d;
+	struct qnet net;
+	struct qblk blk;
+	uint8_t mac[6];
+	char tag[64];
+	int daemons;
+};
+
+FIXTURE_VARIANT(qemu) {
+	const struct qemu_ver *ver;
+	const char *tag;
+};
+
+FIXTURE_VARIANT_ADD(qemu, v7_2) {
+	.ver = &qemu_7_2,
+	.tag = "7.2",
+};
+
+FIXTURE_VARIANT_ADD(qemu, v10_0) {
+	.ver = &qemu_10_0,
+	.tag = "10.0",
+};
+
+static int daemon_up(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(qemu) *self)
+{
+	char log[128];
+	int ret;
+
+	snprintf(log, sizeof(log), "vubridged-%s-%d.log", self->tag,
+		 ++self->daemons);
+	ret = vubd_start(&self->d, log);
+	if (ret)
+		return ret;
+	if (vubd_wait_count(&self->d, NET_DEV, "listening on", 1, 10000) ||
+	    vubd_wait_count(&self->d, BLK_DEV, "listening on", 1, 10000)) {
+		TH_LOG("vubridged did not listen for %s and %s (log %s)",
+		       NET_DEV, BLK_DEV, self->d.log);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+FIXTURE_SETUP(qemu)
+{
+	self->w.kmsg = -1;
+	self->vm.pid = -1;
+	self->d.pid = -1;
+	snprintf(self->tag, sizeof(self->tag), "%s-%s", variant->tag,
+		 _metadata->name);
+	VUBT_REQUIRE_ENV();
+	if (qvm_find(&self->vm, variant->ver))
+		SKIP(return, "%s", self->vm.err);
+	vubt_watch_start(&self->w);
+	ASSERT_EQ(0, mac_parse(NET_MAC, self->mac));
+	ASSERT_OK(vub_sim_dev_create(NET_DEV, "vdpasim_net", NET_MAC));
+	ASSERT_OK(vub_sim_dev_create(BLK_DEV, "vdpasim_blk", NULL));
+	if (daemon_up(_metadata, self) == -ENOENT)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_GT(self->d.pid, 0);
+}
+
+/*
+ * In the parent: this harness (6.12) skips a plain FIXTURE_TEARDOWN when
+ * an ASSERT fails in the test (its longjmp loses the forked child's pid),
+ * which would leave QEMU and the daemon holding the devices for the next
+ * test. The kernel log is checked by the tests themselves (the parent
+ * does not have their /dev/kmsg fd) and by run_vm.sh.
+ */
+FIXTURE_TEARDOWN_PARENT(qemu)
+{
+	qvm_stop(&self->vm);
+	vubd_stop(&self->d, SIGTERM);
+	vub_vdpa_dev_del(NET_DEV);
+	vub_vdpa_dev_del(BLK_DEV);
+	self->w.kmsg = -1;
+	/* A failed test already said why; its leftovers are not news. */
+	if (_metadata->exit_code == KSFT_PASS)
+		VUBT_WATCH_CHECK(&self->w);
+}
+
+/* QEMU with a vhost-user virtio-net-pci on NET_DEV's socket. */
+static int start_net(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
+{
+	char chardev[256], device[256];
+	const char *extra[] = {
+		"-chardev", chardev,
+		"-netdev", "vhost-user,id=hn0,chardev=vu0",
+		"-device", device,
+		NULL,
+	};
+	int ret;
+
+	snprintf(chardev, sizeof(chardev), "socket,id=vu0,path=%s/%s.sock,%s",
+		 QVM_DIR, NET_DEV, v->reconnect);
+	/* The MAC must be the vDPA device's: the device filters on it. */
+	snprintf(device, sizeof(device),
+		 "virtio-net-pci,id=net0,netdev=hn0,mac=%s,disable-legacy=on,romfile=%s",
+		 NET_MAC, v->dev_opts);
+	ret = qvm_start(&self->vm, self->tag, extra);
+	if (ret) {
+		TH_LOG("%s", self->vm.err);
+		return ret;
+	}
+	ret = qnet_up(&self->net, &self->vm.qt, self->mac);
+	if (ret)
+		TH_LOG("driver bring-up: %s", self->net.err);
+	return ret;
+}
+
+/* QEMU with a vhost-user-blk-pci on BLK_DEV's socket. */
+static int start_blk(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
+{
+	char chardev[256], device[256];
+	const char *extra[] = {
+		"-chardev", chardev,
+		"-device", device,
+		NULL,
+	};
+	int ret;
+
+	snprintf(chardev, sizeof(chardev), "socket,id=vb0,path=%s/%s.sock,%s",
+		 QVM_DIR, BLK_DEV, v->reconnect);
+	/* vdpa_sim_blk has one queue of at most 256 entries. */
+	snprintf(device, sizeof(device),
+		 "vhost-user-blk-pci,id=blk0,chardev=vb0,num-queues=1,queue-size=128,disable-legacy=on%s",
+		 v->dev_opts);
+	ret = qvm_start(&self->vm, self->tag, extra);
+	if (ret) {
+		TH_LOG("%s", self->vm.err);
+		return ret;
+	}
+	ret = qblk_up(&self->blk, &self->vm.qt);
+	if (ret)
+		TH_LOG("driver bring-up: %s", self->blk.err);
+	return ret;
+}
+
+/*
+ * The session of @dev lived: one connection to this daemon, never closed,
+ * QEMU still running, nothing in the kernel log.
+ */
+#define ASSERT_SESSION_LIVED(dev, phase) do {				\
+	char __p[512], __k[512];					\
+	int __c = vubd_count(&self->d, dev, "front-end connected");	\
+	int __x = vubd_count(&self->d, dev, "front-end disconnected");	\
+	vubd_first_problem(&self->d, __p, sizeof(__p));			\
+	ASSERT_TRUE(qvm_alive(&self->vm)) {				\
+		TH_LOG("%s: %s", phase, self->vm.err);			\
+	}								\
+	ASSERT_EQ(1, __c) {						\
+		TH_LOG("%s: QEMU connected %d times (first problem in %s: %s)", \
+		       phase, __c, self->d.log, __p);			\
+	}								\
+	ASSERT_EQ(0, __x) {						\
+		TH_LOG("%s: the session ended (first problem in %s: %s)", \
+		       phase, self->d.log, __p);			\
+	}								\
+	if (self->w.kmsg >= 0)						\
+		ASSERT_EQ(0, kmsg_problems(self->w.kmsg, __k, sizeof(__k))) { \
+			TH_LOG("%s: kernel log: %s", phase, __k);	\
+		}							\
+} while (0)
+
+/* FRAMES frames loop back, and the session lived through @phase. */
+#define ASSERT_NET_PHASE(phase) do {					\
+	int64_t __t0 = ms_now();					\
+	int __r = qnet_loop(&self->net, FRAMES, LOOP_MS);		\
+	ASSERT_EQ(0, __r) {						\
+		char __p[512];						\
+		vubd_first_problem(&self->d, __p, sizeof(__p));		\
+		TH_LOG("%s: %s (daemon: %s)", phase, self->net.err, __p); \
+	}								\
+	ASSERT_SESSION_LIVED(NET_DEV, phase);				\
+	TH_LOG("QEMU %s, %s: %d frames back in %lld ms", variant->tag,	\
+	       phase, FRAMES, (long long)(ms_now() - __t0));		\
+} while (0)
+
+#define ASSERT_QMP(json) do {						\
+	ASSERT_EQ(0, qmp_exec(&self->vm.qmp, NULL, 0, json)) {		\
+		TH_LOG("%s", self->vm.qmp.err);				\
+	}								\
+} while (0)
+
+/*
+ * One VM life, in the order a VM lives it: start, pause/resume, link
+ * down/up, reboot, back-end crash. Each phase must keep the session
+ * (except the crash, after which QEMU must reconnect by itself) and loop
+ * FRAMES frames byte for byte.
+ */
+TEST_F_TIMEOUT(qemu, net_life, 420)
+{
+	int64_t t0 = ms_now();
+	char p[512];
+
+	ASSERT_EQ(0, start_net(_metadata, self, variant->ver));
+	TH_LOG("QEMU %s started and the driver is up in %lld ms",
+	       variant->tag, (long long)(ms_now() - t0));
+	ASSERT_NET_PHASE("after start");
+
+	/* QEMU stops and restarts the rings (GET_VRING_BASE, SET_STATUS 0,
+	 * then the whole start sequence again, without a device reset).
+	 */
+	ASSERT_QMP("{\"execute\": \"stop\"}");
+	ASSERT_QMP("{\"execute\": \"cont\"}");
+	ASSERT_NET_PHASE("after stop/cont");
+
+	/* The same from the link status (virtio-net stops vhost on link down). */
+	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": false}}");
+	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": true}}");
+	ASSERT_NET_PHASE("after set_link off/on");
+
+	/* A reboot: the device resets (10.0 sends RESET_DEVICE and keeps its
+	 * memory table), the guest driver initialises it again.
+	 */
+	qmp_clear_events(&self->vm.qmp);
+	ASSERT_QMP("{\"execute\": \"system_reset\"}");
+	/* The reset runs after the command returns; RESET says it is done. */
+	ASSERT_EQ(0, qmp_wait_event(&self->vm.qmp, "RESET", 20000)) {
+		TH_LOG("%s", self->vm.qmp.err);
+	}
+	ASSERT_EQ(0, qnet_up(&self->net, &self->vm.qt, self->mac)) {
+		TH_LOG("driver re-init after reset: %s", self->net.err);
+	}
+	ASSERT_NET_PHASE("after system_reset");
+
+	/* A crash, not a shutdown: the device file closes with the process. */
+	vubd_stop(&self->d, SIGKILL);
+	t0 = ms_now();
+	ASSERT_EQ(0, daemon_up(_metadata, self));
+	ASSERT_EQ(0, vubd_wait_count(&self->d, NET_DEV, "front-end connected",
+				     1, CONNECT_MS)) {
+		TH_LOG("QEMU did not reconnect to the new vubridged in %d ms",
+		       CONNECT_MS);
+	}
+	ASSERT_EQ(0, qnet_wait_traffic(&self->net, CONNECT_MS)) {
+		vubd_first_problem(&self->d, p, sizeof(p));
+		TH_LOG("after the restart: %s (daemon: %s)", self->net.err, p);
+	}
+	TH_LOG("QEMU %s: traffic back %lld ms after the daemon was killed",
+	       variant->tag, (long long)(ms_now() - t0));
+	/* The guest driver did nothing: QEMU restarted the rings itself. */
+	ASSERT_NET_PHASE("after the daemon restart");
+}
+
+/* Pattern blocks spread over the disk; written, reset, read back. */
+#define BLK_BLOCKS	16
+
+static uint64_t blk_sector(const struct qblk *b, unsigned int i)
+{
+	uint64_t span = b->capacity - QBLK_MAX_IO / BLK_SECTOR;
+
+	return span * i / BLK_BLOCKS & ~7ull;
+}
+
+static int blk_check(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(qemu) *self, const char *phase)
+{
+	uint8_t got[QBLK_MAX_IO], want[QBLK_MAX_IO];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < BLK_BLOCKS; i++) {
+		uint64_t s = blk_sector(&self->blk, i);
+
+		blk_pattern(want, s * BLK_SECTOR, sizeof(want), 0x95);
+		ret = qblk_io(&self->blk, 0, s, got, sizeof(got), LOOP_MS);
+		if (ret) {
+			TH_LOG("%s: %s", phase, self->blk.err);
+			return ret;
+		}
+		if (memcmp(got, want, sizeof(got))) {
+			TH_LOG("%s: sector %llu does not read back what was written",
+			       phase, (unsigned long long)s);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+TEST_F_TIMEOUT(qemu, blk_reset_readback, 300)
+{
+	uint8_t buf[QBLK_MAX_IO];
+	unsigned int i;
+	int64_t t0 = ms_now();
+
+	ASSERT_EQ(0, start_blk(_metadata, self, variant->ver));
+	ASSERT_LT(QBLK_MAX_IO / BLK_SECTOR * 2, self->blk.capacity);
+	for (i = 0; i < BLK_BLOCKS; i++) {
+		uint64_t s = blk_sector(&self->blk, i);
+
+		blk_pattern(buf, s * BLK_SECTOR, sizeof(buf), 0x95);
+		ASSERT_EQ(0, qblk_io(&self->blk, 1, s, buf, sizeof(buf), LOOP_MS)) {
+			TH_LOG("%s", self->blk.err);
+		}
+	}
+	ASSERT_EQ(0, blk_check(_metadata, self, "after writing"));
+	ASSERT_SESSION_LIVED(BLK_DEV, "after writing");
+	qmp_clear_events(&self->vm.qmp);
+	ASSERT_QMP("{\"execute\": \"system_reset\"}");
+	ASSERT_EQ(0, qmp_wait_event(&self->vm.qmp, "RESET", 20000)) {
+		TH_LOG("%s", self->vm.qmp.err);
+	}
+	ASSERT_EQ(0, qblk_up(&self->blk, &self->vm.qt)) {
+		TH_LOG("driver re-init after reset: %s", self->blk.err);
+	}
+	ASSERT_EQ(0, blk_check(_metadata, self, "after system_reset"));
+	ASSERT_SESSION_LIVED(BLK_DEV, "after system_reset");
+	TH_LOG("QEMU %s: %d x %u bytes written, reset, read back in %lld ms",
+	       variant->tag, BLK_BLOCKS, QBLK_MAX_IO,
+	       (long long)(ms_now() - t0));
+}
+
+TEST_HARNESS_MAIN
