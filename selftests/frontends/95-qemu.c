@@ -8,11 +8,14 @@
  * send vubridged exactly what they send for a real guest. vubridged serves
  * vdpa_sim_net / vdpa_sim_blk through vubridge.ko.
  *
- * Each test is one life event of a VM; frames must loop back byte for
- * byte after it, and the vhost-user session must live through it: QEMU
- * reconnecting behind our back (the chardev has reconnect= set, as it
- * must for the restart test) fails the test, as do errors in the kernel
- * log. Variants: bookworm's QEMU 7.2 and bookworm-backports' 10.0.
+ * net_life lives one VM life (start, stop/cont, set_link off/on,
+ * system_reset, vubridged killed and restarted); after each event frames
+ * must loop back byte for byte, and the vhost-user session must have lived
+ * through it: QEMU reconnecting behind our back (the chardev has
+ * reconnect set, as the restart needs) fails the test, as do problems in
+ * the kernel log. blk_reset_readback writes a pattern, resets the VM and
+ * reads it back. Variants: bookworm's QEMU 7.2, bookworm-backports' 10.0.
+ * The device arguments are the ones Documentation/vmm/qemu.rst quotes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -145,6 +148,40 @@ FIXTURE_TEARDOWN_PARENT(qemu)
 		VUBT_WATCH_CHECK(&self->w);
 }
 
+/*
+ * Documentation/vmm/qemu.rst quotes the device arguments the tests run:
+ * each "-option value" pair of @extra must appear in it as is.
+ */
+static int doc_quotes(struct __test_metadata *_metadata,
+		      const char *const *extra)
+{
+	char path[512], want[512], *doc;
+	FILE *f;
+	long n;
+	int i, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/Documentation/vmm/qemu.rst",
+		 vub_root_dir());
+	f = fopen(path, "re");
+	if (!f) {
+		TH_LOG("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	doc = calloc(1, 1 << 16);
+	n = doc ? (long)fread(doc, 1, (1 << 16) - 1, f) : -1;
+	fclose(f);
+	for (i = 0; n > 0 && extra[i] && extra[i + 1]; i += 2) {
+		snprintf(want, sizeof(want), "%s %s", extra[i], extra[i + 1]);
+		if (!strstr(doc, want)) {
+			TH_LOG("%s does not quote the line the test runs: %s",
+			       path, want);
+			ret = -EBADMSG;
+		}
+	}
+	free(doc);
+	return n > 0 ? ret : -EIO;
+}
+
 /* QEMU with a vhost-user virtio-net-pci on NET_DEV's socket. */
 static int start_net(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
@@ -164,7 +201,9 @@ static int start_net(struct __test_metadata *_metadata,
 	snprintf(device, sizeof(device),
 		 "virtio-net-pci,id=net0,netdev=hn0,mac=%s,disable-legacy=on,romfile=%s",
 		 NET_MAC, v->dev_opts);
-	ret = qvm_start(&self->vm, self->tag, extra);
+	ret = doc_quotes(_metadata, extra);
+	if (!ret)
+		ret = qvm_start(&self->vm, self->tag, extra);
 	if (ret) {
 		TH_LOG("%s", self->vm.err);
 		return ret;
@@ -193,7 +232,9 @@ static int start_blk(struct __test_metadata *_metadata,
 	snprintf(device, sizeof(device),
 		 "vhost-user-blk-pci,id=blk0,chardev=vb0,num-queues=1,queue-size=128,disable-legacy=on%s",
 		 v->dev_opts);
-	ret = qvm_start(&self->vm, self->tag, extra);
+	ret = doc_quotes(_metadata, extra);
+	if (!ret)
+		ret = qvm_start(&self->vm, self->tag, extra);
 	if (ret) {
 		TH_LOG("%s", self->vm.err);
 		return ret;
