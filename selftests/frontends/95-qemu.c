@@ -187,6 +187,7 @@ static int start_net(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
 {
 	char chardev[256], device[256];
+	int64_t t0 = ms_now();
 	const char *extra[] = {
 		"-chardev", chardev,
 		"-netdev", "vhost-user,id=hn0,chardev=vu0",
@@ -208,6 +209,8 @@ static int start_net(struct __test_metadata *_metadata,
 		TH_LOG("%s", self->vm.err);
 		return ret;
 	}
+	TH_LOG("QEMU %s up (qtest and QMP connected) in %lld ms", v->name,
+	       (long long)(ms_now() - t0));
 	ret = qnet_up(&self->net, &self->vm.qt, self->mac);
 	if (ret)
 		TH_LOG("driver bring-up: %s", self->net.err);
