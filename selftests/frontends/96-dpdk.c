@@ -20,7 +20,9 @@
  * vp.packed_rings: real packed rings, on vp_vdpa over the VM's two
  * virtio-net-pci NICs (packed=on): one testpmd port per NIC, frames
  * crossing the QEMU hub between them; each port receives what the other
- * sent.
+ * sent. vp.packed_daemon_connects: the same with testpmd listening and one
+ * vubridged --client per device; both daemons are killed mid-traffic and
+ * restarted under the same testpmd, then testpmd is restarted.
  *
  * Printed, not judged: frames/s per phase and the daemon's CPU time
  * during traffic.
@@ -364,6 +366,8 @@ TEST_F_TIMEOUT(dpdk, daemon_listens, 400)
 
 #define VP_A	"dpdkvp0"
 #define VP_B	"dpdkvp1"
+#define VP_TP_SOCK_A	"/run/testpmd-" VP_A ".sock"
+#define VP_TP_SOCK_B	"/run/testpmd-" VP_B ".sock"
 
 /* The MAC of vDPA net device @name (vdpa dev config show), or -errno. */
 static int dev_mac(const char *name, char *mac, size_t cap)
@@ -380,7 +384,7 @@ static int dev_mac(const char *name, char *mac, size_t cap)
 }
 
 FIXTURE(vp) {
-	struct vubd d;
+	struct vubd d, d2;	/* d2: the second --client daemon */
 	struct testpmd tp;
 	bool huge, made;
 	char mac[2][24];
@@ -397,7 +401,8 @@ FIXTURE_SETUP(vp)
 	const char *names[2] = { VP_A, VP_B };
 	int n, i, packed;
 
-	self->d.pid = -1;
+	memset(&self->d2, 0, sizeof(self->d2));
+	self->d.pid = self->d2.pid = -1;
 	tp_init(&self->tp);
 	self->huge = self->made = false;
 	if (vub_sh("command -v " TP_BIN " >/dev/null"))
@@ -430,6 +435,9 @@ FIXTURE_TEARDOWN(vp)
 {
 	tp_fini(&self->tp);
 	vd_stop(&self->d, SIGTERM);
+	vd_stop(&self->d2, SIGTERM);
+	unlink(VP_TP_SOCK_A);
+	unlink(VP_TP_SOCK_B);
 	if (self->made) {
 		vub_vdpa_dev_del(VP_A);
 		vub_vdpa_dev_del(VP_B);
@@ -438,89 +446,188 @@ FIXTURE_TEARDOWN(vp)
 		EXPECT_EQ(0, tp_hugepages(0));
 }
 
-/*
- * testpmd with two ports, packed_vq=1, one per NIC: each port's frames
- * cross the hub to the other NIC and testpmd sends them back out of the
- * other port. Both devices negotiate packed rings; each port receives
- * what the other sent (up to the frames still in the rings).
- */
-TEST_F_TIMEOUT(vp, packed_rings, 400)
+/* Both vp devices negotiated packed rings. */
+static void assert_vp_packed(struct __test_metadata *_metadata)
 {
 	const char *devs[2] = { VP_A, VP_B };
-	char sock[2][64];
-	struct tp_opts o = { .packed = true, .tag = "vp-packed" };
-	struct tp_stats a[2], b[2];
-	int64_t t0 = now_ms(), ms;
-	uint64_t rx[2], tx[2];
-	size_t from;
-	int i;
+	char cmd[128];
+	int i, ret;
 
-	ASSERT_EQ(0, vd_start_devs(&self->d, devs, 2, NULL, "vp-packed")) {
-		TH_LOG("%s", self->d.err);
-	}
-	for (i = 0; i < 2; i++)
-		snprintf(sock[i], sizeof(sock[i]), VD_SOCK_DIR "/%s.sock",
-			 devs[i]);
-	o.sock = sock[0];
-	o.mac = self->mac[0];
-	o.sock2 = sock[1];
-	o.mac2 = self->mac[1];
-	ASSERT_EQ(0, tp_start(&self->tp, &o, TP_START_MS)) {
-		TH_LOG("%s; its output:\n%s", self->tp.err,
-		       self->tp.buf ? self->tp.buf : "(none)");
-	}
-	printf("# vp-packed: testpmd at its prompt after %lld ms\n",
-	       (long long)(now_ms() - t0));
 	for (i = 0; i < 2; i++) {
-		char cmd[128];
-
 		snprintf(cmd, sizeof(cmd), "vdpa dev config show %s", devs[i]);
-		EXPECT_EQ(1, features_have(cmd, "negotiated_features",
-					   "RING_PACKED")) {
-			TH_LOG("%s did not negotiate packed rings", devs[i]);
+		ret = features_have(cmd, "negotiated_features", "RING_PACKED");
+		EXPECT_EQ(1, ret) {
+			TH_LOG("%s did not negotiate packed rings (%d)", devs[i],
+			       ret);
 		}
 	}
+}
+
+/* testpmd with one port per vp device, packed_vq=1, at its prompt. */
+static void start_vp_testpmd(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(vp) *self, bool server,
+			     const char *tag)
+{
+	struct tp_opts o = {
+		.sock = server ? VP_TP_SOCK_A : VD_SOCK_DIR "/" VP_A ".sock",
+		.mac = self->mac[0],
+		.sock2 = server ? VP_TP_SOCK_B : VD_SOCK_DIR "/" VP_B ".sock",
+		.mac2 = self->mac[1],
+		.server = server,
+		.packed = true,
+		.tag = tag,
+	};
+	int64_t t0 = now_ms();
+
+	ASSERT_EQ(0, tp_start(&self->tp, &o, TP_START_MS)) {
+		TH_LOG("%s: %s; its output:\n%s", tag, self->tp.err,
+		       self->tp.buf ? self->tp.buf : "(none)");
+	}
+	printf("# %s: testpmd at its prompt after %lld ms\n", tag,
+	       (long long)(now_ms() - t0));
+	assert_vp_packed(_metadata);
 	ASSERT_EQ(0, tp_cmd(&self->tp, "start tx_first 8", 10000, NULL));
+}
+
+/* CPU time of the vp daemons (one, or one per device in client mode). */
+static long vp_daemons_cpu_ms(FIXTURE_DATA(vp) *self)
+{
+	return vd_cpu_ms(&self->d) +
+	       (self->d2.pid > 0 ? vd_cpu_ms(&self->d2) : 0);
+}
+
+/*
+ * Frames flow both ways between the two ports: two samples of both ports
+ * (one "show port stats all" each), every counter grows, and each port
+ * received what the other sent, up to the frames still in the rings.
+ */
+static void assert_vp_traffic(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(vp) *self, const char *phase)
+{
+	struct tp_stats a[2], b[2];
+	uint64_t rx[2], tx[2];
+	long cpu_a, cpu_b;
+	int64_t ms;
+	int i;
+
 	usleep(500000);
 	ASSERT_EQ(0, tp_port_stats(&self->tp, a, 2)) {
-		TH_LOG("%s", self->tp.err);
+		TH_LOG("%s: %s", phase, self->tp.err);
 	}
+	cpu_a = vp_daemons_cpu_ms(self);
 	usleep(WINDOW_MS * 1000);
 	ASSERT_EQ(0, tp_port_stats(&self->tp, b, 2)) {
-		TH_LOG("%s", self->tp.err);
+		TH_LOG("%s: %s", phase, self->tp.err);
 	}
+	cpu_b = vp_daemons_cpu_ms(self);
 	ms = b[0].at_ms - a[0].at_ms;
 	for (i = 0; i < 2; i++) {
 		rx[i] = b[i].rx - a[i].rx;
 		tx[i] = b[i].tx - a[i].tx;
 		EXPECT_LT(0, rx[i]) {
-			TH_LOG("port %d received nothing", i);
+			TH_LOG("%s: port %d received nothing", phase, i);
 		}
 		EXPECT_LT(0, tx[i]) {
-			TH_LOG("port %d sent nothing", i);
+			TH_LOG("%s: port %d sent nothing", phase, i);
 		}
 	}
-	/* One "show port stats all" samples both ports at once. */
 	for (i = 0; i < 2; i++) {
 		uint64_t s = tx[i], r = rx[1 - i];
 		uint64_t d = s > r ? s - r : r - s;
 
 		EXPECT_GE(2 * IN_FLIGHT, d) {
-			TH_LOG("port %d sent %" PRIu64 ", port %d received %" PRIu64,
-			       i, s, 1 - i, r);
+			TH_LOG("%s: port %d sent %" PRIu64 ", port %d received %" PRIu64,
+			       phase, i, s, 1 - i, r);
 		}
 	}
-	printf("# vp-packed: packed rings; %" PRIu64 " + %" PRIu64
+	printf("# %s: packed rings; %" PRIu64 " + %" PRIu64
 	       " frames received in %" PRId64 " ms: %" PRIu64
-	       " frames/s per port\n", rx[0], rx[1], ms,
-	       ms > 0 ? rx[0] * 1000 / (uint64_t)ms : 0);
-	from = vd_log_size(&self->d);
+	       " frames/s per port; vubridged CPU %ld ms\n", phase, rx[0],
+	       rx[1], ms, ms > 0 ? rx[0] * 1000 / (uint64_t)ms : 0,
+	       cpu_b - cpu_a);
+	fflush(stdout);
+}
+
+static void quit_vp_testpmd(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(vp) *self, const char *phase)
+{
+	size_t from[2] = { vd_log_size(&self->d), vd_log_size(&self->d2) };
+
 	ASSERT_EQ(0, tp_quit(&self->tp, 30000)) {
-		TH_LOG("%s", self->tp.err);
+		TH_LOG("%s: %s", phase, self->tp.err);
 	}
-	for (i = 0; i < 2; i++)
-		assert_stop_counters(_metadata, &self->d, devs[i], from,
-				     "vp-packed");
+	if (self->d2.pid > 0) {
+		assert_stop_counters(_metadata, &self->d, VP_A, from[0], phase);
+		assert_stop_counters(_metadata, &self->d2, VP_B, from[1], phase);
+	} else {
+		assert_stop_counters(_metadata, &self->d, VP_A, from[0], phase);
+		assert_stop_counters(_metadata, &self->d, VP_B, from[0], phase);
+	}
+	tp_fini(&self->tp);
+}
+
+/*
+ * vubridged listens for both devices; testpmd with two ports, packed_vq=1,
+ * one per NIC: each port's frames cross the hub to the other NIC and
+ * testpmd sends them back out of the other port.
+ */
+TEST_F_TIMEOUT(vp, packed_rings, 400)
+{
+	const char *devs[2] = { VP_A, VP_B };
+
+	ASSERT_EQ(0, vd_start_devs(&self->d, devs, 2, NULL, "vp-packed")) {
+		TH_LOG("%s", self->d.err);
+	}
+	start_vp_testpmd(_metadata, self, false, "vp-packed");
+	assert_vp_traffic(_metadata, self, "vp-packed");
+	quit_vp_testpmd(_metadata, self, "vp-packed");
+}
+
+/*
+ * Packed rings with testpmd listening (server=1) and one vubridged
+ * --client per device. Both daemons are killed mid-traffic and new ones
+ * connect to the same testpmd. On a packed-ring reconnect DPDK resets its
+ * rings and drops the frames it had in flight ("Packets on the fly will be
+ * dropped when packed ring reconnecting"), so the same testpmd sends a new
+ * first burst; then testpmd itself is restarted.
+ */
+TEST_F_TIMEOUT(vp, packed_daemon_connects, 400)
+{
+	size_t from;
+	char *p;
+	int n;
+
+	ASSERT_EQ(0, vd_start(&self->d, VP_A, VP_TP_SOCK_A, "vp-connects-a"));
+	ASSERT_EQ(0, vd_start(&self->d2, VP_B, VP_TP_SOCK_B, "vp-connects-b"));
+	start_vp_testpmd(_metadata, self, true, "vp-connects");
+	assert_vp_traffic(_metadata, self, "vp-connects");
+
+	from = self->tp.len;
+	EXPECT_EQ(SIGKILL, WTERMSIG(vd_stop(&self->d, SIGKILL)));
+	EXPECT_EQ(SIGKILL, WTERMSIG(vd_stop(&self->d2, SIGKILL)));
+	ASSERT_EQ(0, vd_start(&self->d, VP_A, VP_TP_SOCK_A, "vp-connects-a"));
+	ASSERT_EQ(0, vd_start(&self->d2, VP_B, VP_TP_SOCK_B, "vp-connects-b"));
+	/* Both ports reconnected, in the same testpmd. */
+	for (n = 0; n < 2; ) {
+		ASSERT_EQ(0, tp_wait_output(&self->tp, "reconnection succeeds",
+					    from, 30000)) {
+			TH_LOG("%d of 2 ports reconnected: %s", n, self->tp.err);
+		}
+		p = strstr(self->tp.buf + from, "reconnection succeeds");
+		from = (size_t)(p - self->tp.buf) + 1;
+		n++;
+	}
+	ASSERT_TRUE(tp_alive(&self->tp));
+	assert_vp_packed(_metadata);
+	ASSERT_EQ(0, tp_cmd(&self->tp, "stop", 10000, NULL));
+	ASSERT_EQ(0, tp_cmd(&self->tp, "start tx_first 8", 10000, NULL));
+	assert_vp_traffic(_metadata, self, "vp-connects vubridged restarted");
+
+	/* A new testpmd; the daemons connect to it. */
+	quit_vp_testpmd(_metadata, self, "vp-connects vubridged restarted");
+	start_vp_testpmd(_metadata, self, true, "vp-connects testpmd restarted");
+	assert_vp_traffic(_metadata, self, "vp-connects testpmd restarted");
+	quit_vp_testpmd(_metadata, self, "vp-connects testpmd restarted");
 }
 
 /*
@@ -574,6 +681,22 @@ TEST(doc_quotes_the_command_lines)
 		TH_LOG("%s lacks: %s", path, line);
 	}
 	ASSERT_EQ(0, vd_cmdline_devs(devs, 2, NULL, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	/* ... and with testpmd listening, one daemon per device. */
+	o.sock = VP_TP_SOCK_A;
+	o.sock2 = VP_TP_SOCK_B;
+	o.server = true;
+	ASSERT_EQ(0, tp_cmdline(&o, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	ASSERT_EQ(0, vd_cmdline(VP_A, VP_TP_SOCK_A, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(doc, line)) {
+		TH_LOG("%s lacks: %s", path, line);
+	}
+	ASSERT_EQ(0, vd_cmdline(VP_B, VP_TP_SOCK_B, line, sizeof(line)));
 	EXPECT_NE(NULL, strstr(doc, line)) {
 		TH_LOG("%s lacks: %s", path, line);
 	}
