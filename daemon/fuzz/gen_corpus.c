@@ -81,14 +81,19 @@ static void seed(const char *name)
 #define UADDR	0x7f0000000000ull
 #define RING(q)	(UADDR + 0x1000ull * 4 * (q))
 
+/* What the seeds negotiate: everything the test device offers, or (for
+ * fuzz_vdpa) what every simulated vDPA device offers. */
+static uint64_t want_pf = VU_PF_ENGINE_SUPPORTED;
+static uint64_t want_f = 1ull << 32 | 1ull << 3;
+
 static void negotiate(void)
 {
 	msg(VU_GET_FEATURES, NULL, 0, 0, 0);
 	msg(VU_GET_PROTOCOL_FEATURES, NULL, 0, 0, 0);
-	msg64(VU_SET_PROTOCOL_FEATURES, VU_PF_ENGINE_SUPPORTED);
+	msg64(VU_SET_PROTOCOL_FEATURES, want_pf);
 	msg(VU_GET_QUEUE_NUM, NULL, 0, 0, 0);
 	msg(VU_SET_OWNER, NULL, 0, 0, 0);
-	msg64(VU_SET_FEATURES, 1ull << 32 | 1ull << 3 | 1ull << VU_F_PROTOCOL_FEATURES);
+	msg64(VU_SET_FEATURES, want_f | 1ull << VU_F_PROTOCOL_FEATURES);
 }
 
 static void mem_table(void)
@@ -127,11 +132,21 @@ int main(int argc, char **argv)
 	size_t blen = 0;
 	uint32_t req;
 
-	if (argc != 2 || !st) {
-		fprintf(stderr, "usage: gen_corpus DIR\n");
+	if (argc < 2 || argc > 3 || !st ||
+	    (argc == 3 && strcmp(argv[2], "vdpa"))) {
+		fprintf(stderr, "usage: gen_corpus DIR [vdpa]\n");
 		return 2;
 	}
 	dir = argv[1];
+	if (argc == 3) {
+		want_pf = VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK) |
+			  VU_PF(VU_PF_CONFIG) | VU_PF(VU_PF_BACKEND_REQ) |
+			  VU_PF(VU_PF_BACKEND_SEND_FD) |
+			  VU_PF(VU_PF_RESET_DEVICE) |
+			  VU_PF(VU_PF_CONFIGURE_MEM_SLOTS) |
+			  VU_PF(VU_PF_STATUS) | VU_PF(VU_PF_DEVICE_STATE);
+		want_f = 1ull << 32;
+	}
 
 	negotiate();
 	seed("negotiate");
