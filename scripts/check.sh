@@ -118,10 +118,14 @@ if [ $host = 1 ]; then
 
 	if [ -f "$top/daemon/Makefile" ] &&
 	   make -C "$top/daemon" -n fuzz-check > /dev/null 2>&1; then
-		echo "# daemon fuzz-check"
+		# Two fuzzers in the same 60 s (30 s each): the engine on
+		# the test device, and the engine + vDPA device layer on the
+		# simulated module.
+		echo "# daemon fuzz-check (fuzz_vhost_user, fuzz_vdpa)"
 		rc=0
 		make -C "$top/daemon" fuzz-check > "$logs/fuzz-check.log" 2>&1 || rc=$?
-		step "daemon fuzz-check" $rc "$logs/fuzz-check.log"
+		step "daemon fuzz-check (fuzz_vhost_user, fuzz_vdpa)" $rc \
+			"$logs/fuzz-check.log"
 	fi
 fi
 
