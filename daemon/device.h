@@ -53,7 +53,8 @@ struct vu_queue_cfg {
 
 /* A doorbell page the front-end may map (VRING_HOST_NOTIFIER_MSG). */
 struct vu_host_notifier {
-	int fd;			/* borrowed */
+	int fd;			/* the caller's to close; maps the doorbell
+				 * and gives no other access to the device */
 	uint64_t offset;
 	uint64_t size;
 };
@@ -117,7 +118,8 @@ struct vu_device_ops {
 	/* The back-end request channel, or NULL when it goes away. */
 	void (*set_backend_req_connection)(struct vu_device *dev,
 					   struct vu_backend_req *req);
-	/* Doorbell page of a queue, -ENOENT if it has none. Optional. */
+	/* Doorbell page of a queue, -ENOENT if it has none. Optional. A
+	 * device reset revokes it. */
 	int (*get_host_notifier)(struct vu_device *dev, uint32_t idx,
 				 struct vu_host_notifier *hn);
 	/* An fd that becomes readable when the config space changed, or -1;

@@ -242,6 +242,7 @@ static int ring_halt(struct vu_session *s, uint32_t idx)
 	int ret;
 
 	memset(&st, 0, sizeof(st));
+	vu_session_ring_stopping(s, idx);
 	ret = s->ops->stop_queue(s->dev, idx, &st);
 	r->started = false;
 	if (ret < 0) {

@@ -154,6 +154,13 @@ static void send_config_change(struct vu_session *s)
 	}
 }
 
+/*
+ * Hand the front-end a doorbell of ring @idx (VRING_HOST_NOTIFIER_MSG):
+ * the device gives a file that maps that one doorbell and can do nothing
+ * else, never the device file itself (whose ioctls would give the
+ * front-end the whole device). The front-end's copy is revoked by the
+ * module when the device resets; ours is closed once sent.
+ */
 static void send_host_notifier(struct vu_session *s, uint32_t idx)
 {
 	struct vu_vring *r = &s->vrings[idx];
@@ -173,6 +180,7 @@ static void send_host_notifier(struct vu_session *s, uint32_t idx)
 	area.offset = hn.offset;
 	ret = vu_sock_send_msg(s->breq.fd, VU_BACKEND_VRING_HOST_NOTIFIER_MSG,
 			       VU_VERSION, &area, sizeof(area), &hn.fd, 1);
+	close(hn.fd);
 	if (ret < 0) {
 		log_warn(NAME(s), "queue %u: host notifier not sent: %s", idx,
 			 strerror(-ret));
@@ -183,10 +191,40 @@ static void send_host_notifier(struct vu_session *s, uint32_t idx)
 		 idx, (unsigned long long)hn.offset);
 }
 
+/* Take a doorbell back before its ring stops or the device resets (the
+ * module revokes the front-end's mapping then: a front-end that kept
+ * using it would fault). The front-end may be gone: then nothing to do. */
+static void withdraw_host_notifier(struct vu_session *s, uint32_t idx)
+{
+	struct vu_vring *r = &s->vrings[idx];
+	struct vu_vring_area area = { .u64 = idx | VU_VRING_NOFD };
+	int ret;
+
+	if (!r->notifier_sent)
+		return;
+	r->notifier_sent = false;
+	if (s->breq.fd < 0)
+		return;
+	ret = vu_sock_send_msg(s->breq.fd, VU_BACKEND_VRING_HOST_NOTIFIER_MSG,
+			       VU_VERSION, &area, sizeof(area), NULL, 0);
+	if (ret < 0)
+		log_debug(NAME(s), "queue %u: doorbell withdrawal not sent: %s",
+			  idx, strerror(-ret));
+	else
+		log_info(NAME(s), "queue %u: doorbell withdrawn from the front-end",
+			 idx);
+}
+
 /* The life cycle started ring @idx on the device. */
 void vu_session_ring_started(struct vu_session *s, uint32_t idx)
 {
 	send_host_notifier(s, idx);
+}
+
+/* The life cycle is about to stop ring @idx (and maybe reset). */
+void vu_session_ring_stopping(struct vu_session *s, uint32_t idx)
+{
+	withdraw_host_notifier(s, idx);
 }
 
 static void on_config_event(void *arg, int fd, uint32_t events)

@@ -149,6 +149,8 @@ int vu_refuse(struct vu_session *s, const char *fmt, ...)
 
 /* session.c: the life cycle started ring @idx on the device. */
 void vu_session_ring_started(struct vu_session *s, uint32_t idx);
+/* lifecycle.c: ring @idx is about to stop on the device. */
+void vu_session_ring_stopping(struct vu_session *s, uint32_t idx);
 
 static inline bool vu_has_pf(const struct vu_session *s, int bit)
 {

@@ -257,7 +257,9 @@ static int td_get_host_notifier(struct vu_device *dev, uint32_t idx,
 
 	if (td->doorbell_fd < 0 || idx >= dev->num_queues)
 		return -ENOENT;
-	hn->fd = td->doorbell_fd;
+	hn->fd = dup(td->doorbell_fd);
+	if (hn->fd < 0)
+		return -errno;
 	hn->offset = (uint64_t)idx * (uint64_t)sysconf(_SC_PAGESIZE);
 	hn->size = (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;

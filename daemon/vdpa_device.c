@@ -362,28 +362,27 @@ static int vd_get_host_notifier(struct vu_device *dev, uint32_t idx,
 				struct vu_host_notifier *hn)
 {
 	struct vdpa_dev *vd = to_vd(dev);
-	struct vub_queue_info qi;
+	struct vub_doorbell_handle h;
 	int ret;
 
 	if (!has_ability(vd, VUB_ABILITY_DOORBELL))
 		return -ENOENT;
-	memset(&qi, 0, sizeof(qi));
-	qi.index = idx;
-	ret = vd_ioctl(vd, VUB_GET_QUEUE_INFO, &qi, "VUB_GET_QUEUE_INFO");
+	memset(&h, 0, sizeof(h));
+	h.index = idx;
+	ret = vd_ioctl(vd, VUB_GET_DOORBELL_FD, &h, "VUB_GET_DOORBELL_FD");
 	if (ret)
-		return ret;
-	if (!(qi.flags & VUB_QUEUE_INFO_F_DOORBELL))
-		return -ENOENT;
-	if (qi.doorbell_page_offset) {
+		return ret == -EOPNOTSUPP ? -ENOENT : ret;
+	if (h.page_offset) {
 		/* The front-end maps the page as the queue's notify area:
 		 * the register must be at its start. */
 		log_debug(dev->name, "queue %u: doorbell at page offset %u, not handed out",
-			  idx, qi.doorbell_page_offset);
+			  idx, h.page_offset);
+		close(h.fd);
 		return -ENOENT;
 	}
-	hn->fd = vd->fd;
-	hn->offset = qi.doorbell_offset;
-	hn->size = qi.doorbell_size;
+	hn->fd = h.fd;
+	hn->offset = 0;
+	hn->size = h.size;
 	return 0;
 }
 

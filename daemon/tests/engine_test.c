@@ -635,6 +635,7 @@ TEST_F(engine, host_notifier)
 	struct vu_fe_msg m;
 	long pg = sysconf(_SC_PAGESIZE);
 	volatile uint16_t *db;
+	uint32_t base;
 
 	ASSERT_EQ(0, vu_fe_negotiate(fe, ~0ull, ALL_PF));
 	ASSERT_EQ(0, vu_fe_open_backend_channel(fe));
@@ -655,6 +656,15 @@ TEST_F(engine, host_notifier)
 	*db = 1;	/* a kick through the doorbell page */
 	munmap((void *)db, area.size);
 	close(m.fds[0]);
+	/* The ring stops: the doorbell is withdrawn before the device
+	 * could revoke it. */
+	ASSERT_EQ(0, vu_fe_get_vring_base(fe, 1, &base));
+	ASSERT_EQ(0, vu_fe_recv(fe, fe->breq, &m, 1000));
+	ASSERT_EQ(VU_BACKEND_VRING_HOST_NOTIFIER_MSG, m.hdr.request);
+	ASSERT_EQ(sizeof(area), m.hdr.size);
+	EXPECT_EQ(0, m.nfds);
+	memcpy(&area, m.payload, sizeof(area));
+	EXPECT_EQ(1 | VU_VRING_NOFD, area.u64);
 	/* Without HOST_NOTIFIER offered, nothing is sent. */
 	EXPECT_EQ(0, self->b.fe.offered_pf & VU_PF(VU_PF_HOST_NOTIFIER));
 }
