@@ -6,7 +6,9 @@
  * sizes may be zero, ranges may wrap, regions may overlap, fds may not be
  * mappable at all.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +75,7 @@ int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 	uint64_t start = r->mmap_offset & ~((uint64_t)page - 1);
 	uint64_t len = r->mmap_offset - start + r->size;
 	struct stat st;
+	int seals;
 	void *p;
 
 	if (len > (uint64_t)PTRDIFF_MAX || (off_t)start < 0) {
@@ -81,7 +84,8 @@ int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 	}
 	/* What the fd really is, not what the front-end says: guest memory
 	 * is a memfd or a file (hugetlbfs included) at least as long as the
-	 * region, so the module never pins, and nobody reads, past its end. */
+	 * region, so the module never pins, and nobody reads, past its end.
+	 * (It may still shrink later unless sealed: hence vu_mem_read().) */
 	if (fstat(fd, &st) < 0) {
 		int err = errno;
 
@@ -92,6 +96,14 @@ int vu_mem_map(struct vu_mem_region *out, const struct vu_region *r, int fd,
 		snprintf(why, whylen, "region fd is not a memfd or a file (mode 0%o)",
 			 (unsigned int)(st.st_mode & S_IFMT));
 		return -EINVAL;
+	}
+	/* A memfd sealed against writes is memory the device could not DMA
+	 * into: say so rather than fail on the mapping or the pinning. */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+		snprintf(why, whylen, "region memfd is sealed against writes (seals 0x%x)",
+			 (unsigned int)seals);
+		return -EPERM;
 	}
 	if ((uint64_t)st.st_size < r->mmap_offset + r->size) {
 		snprintf(why, whylen, "region offset 0x%llx size 0x%llx ends beyond its fd (0x%llx bytes)",

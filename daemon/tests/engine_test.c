@@ -1007,6 +1007,20 @@ TEST_F(engine, bad_region_fd_not_mappable)
 	EXPECT_VIOLATION("region fd is not a memfd or a file");
 }
 
+/* A memfd sealed against writes: the device could not write to it. */
+TEST_F(engine, bad_region_sealed_against_writes)
+{
+	struct vu_region r = { 0, 1 << 20, (uintptr_t)self->gm.map, 0 };
+	int fd = memfd_create("vubt-sealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 1 << 20));
+	ASSERT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
+	send_table(self, &r, &fd, 1);
+	close(fd);
+	EXPECT_VIOLATION("sealed against writes");
+}
+
 /* A region the fd does not cover (a front-end lying about its memfd):
  * neither mapped nor pinned. */
 TEST_F(engine, bad_region_beyond_its_fd)
