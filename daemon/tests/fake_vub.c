@@ -54,6 +54,7 @@ static const struct {
 	{ VUB_GET_QUEUE_STATS, "GET_QUEUE_STATS" },
 	{ VUB_SET_QUEUE_CALL, "SET_QUEUE_CALL" },
 	{ VUB_SET_QUEUE_ERR, "SET_QUEUE_ERR" },
+	{ VUB_GET_DOORBELL_FD, "GET_DOORBELL_FD" },
 	{ VUB_SUSPEND, "SUSPEND" },
 	{ VUB_RESUME, "RESUME" },
 	{ VUB_RESET, "RESET" },
@@ -674,6 +675,27 @@ static int dispatch(struct fake_vub *fv, unsigned long req, void *arg,
 		return 0;
 	case VUB_GET_QUEUE_INFO:
 		return do_queue_info(fv, arg);
+	case VUB_GET_DOORBELL_FD: {
+		/* A file of its own that maps one page, never the device
+		 * file (the module's answers every ioctl with ENOTTY). */
+		struct vub_doorbell_handle *h = arg;
+
+		if (h->index >= fv->cfg.num_queues || h->flags ||
+		    h->reserved[0] || h->reserved[1])
+			return -EINVAL;
+		if (!(fv->cfg.abilities & (1ull << VUB_ABILITY_DOORBELL)))
+			return -EOPNOTSUPP;
+		h->fd = memfd_create("fake-doorbell", MFD_CLOEXEC);
+		if (h->fd < 0)
+			return -errno;
+		if (ftruncate(h->fd, (off_t)PAGE)) {
+			close(h->fd);
+			return -ENOMEM;
+		}
+		h->page_offset = 0;
+		h->size = PAGE;
+		return 0;
+	}
 	case VUB_GET_QUEUE_STATS: {
 		struct vub_queue_stats *s = arg;
 		uint32_t idx = s->index;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -246,6 +247,69 @@ TEST_F(vdpa, no_state_stop_after_truncate_fails_cleanly)
 	}
 	/* Back to its size, so the teardown may touch it. */
 	ASSERT_EQ(0, ftruncate(self->gm.memfd, MEM_SIZE));
+}
+
+/*
+ * Doorbells: each queue's notifier is a file of its own (not the device
+ * file), withdrawn (invalid-fd flag) before its ring stops; a device
+ * without late starts restarts every ring when one starts after
+ * DRIVER_OK: the running ring's doorbell is withdrawn before the reset
+ * and handed out again after it.
+ */
+TEST_F(vdpa, host_notifiers_withdrawn_and_renewed)
+{
+	struct fake_vub_cfg cfg;
+	struct vu_vring_area area;
+	struct vu_fe_msg m;
+	struct guest_mem *gms[1] = { &self->gm };
+	struct stat dst, nst;
+	uint64_t seen[8];
+	unsigned int n = 0, i;
+	uint32_t base;
+
+	fake_vub_cfg_net(&cfg, 1);
+	cfg.abilities |= 1ull << VUB_ABILITY_DOORBELL;
+	cfg.abilities &= ~(1ull << VUB_ABILITY_ENABLE_AFTER_DRIVER_OK);
+	ASSERT_EQ(0, reopen(self, &cfg));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_NE(0, self->fe.pf & VU_PF(VU_PF_HOST_NOTIFIER));
+	ASSERT_EQ(0, vu_fe_open_backend_channel(&self->fe));
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 1));
+	ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->rx, 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 0, true));
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0x0f));
+	ASSERT_EQ(0, vu_fe_recv(&self->fe, self->fe.breq, &m, 1000));
+	ASSERT_EQ(VU_BACKEND_VRING_HOST_NOTIFIER_MSG, m.hdr.request);
+	ASSERT_EQ(1, m.nfds);
+	memcpy(&area, m.payload, sizeof(area));
+	EXPECT_EQ(0, area.u64);
+	EXPECT_EQ(0, area.offset);
+	ASSERT_EQ(0, fstat(m.fds[0], &nst));
+	ASSERT_EQ(0, fstat(self->fv->fd, &dst));
+	EXPECT_NE(dst.st_ino, nst.st_ino);	/* not the device file */
+	close(m.fds[0]);
+	/* queue 1 after DRIVER_OK: restart; queue 0's doorbell goes and
+	 * comes back, queue 1 gets one */
+	ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->tx, 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 1, true));
+	while (n < 8 && !vu_fe_recv(&self->fe, self->fe.breq, &m, 300)) {
+		memcpy(&area, m.payload, sizeof(area));
+		seen[n++] = area.u64 | (m.nfds ? 1ull << 32 : 0);
+		for (i = 0; i < m.nfds; i++)
+			close(m.fds[i]);
+	}
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(0 | VU_VRING_NOFD, seen[0]);	/* withdrawn first */
+	EXPECT_NE(0, seen[1] & 1ull << 32);
+	EXPECT_NE(0, seen[2] & 1ull << 32);
+	EXPECT_EQ(1, (seen[1] & 0xff) + (seen[2] & 0xff));
+	/* a ring stops: its doorbell is withdrawn */
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->fe, 1, &base));
+	ASSERT_EQ(0, vu_fe_recv(&self->fe, self->fe.breq, &m, 1000));
+	EXPECT_EQ(0, m.nfds);
+	memcpy(&area, m.payload, sizeof(area));
+	EXPECT_EQ(1 | VU_VRING_NOFD, area.u64);
+	EXPECT_FALSE(self->ended);
 }
 
 TEST_HARNESS_MAIN
