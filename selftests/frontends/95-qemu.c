@@ -8,13 +8,13 @@
  * send vubridged exactly what they send for a real guest. vubridged serves
  * vdpa_sim_net / vdpa_sim_blk through vubridge.ko.
  *
- * net_life lives one VM life (start, stop/cont, set_link off/on,
- * system_reset, vubridged killed and restarted); after each event frames
- * must loop back byte for byte, and the vhost-user session must have lived
- * through it: QEMU reconnecting behind our back (the chardev has
+ * vm_life lives one VM life with a NIC and a disk (start, stop/cont,
+ * set_link off/on, system_reset, vubridged killed and restarted); after
+ * each event frames must loop back byte for byte, the disk must read back
+ * the pattern written at the start, and the vhost-user sessions must have
+ * lived through it: QEMU reconnecting behind our back (the chardevs have
  * reconnect set, as the restart needs) fails the test, as do problems in
- * the kernel log. blk_reset_readback writes a pattern, resets the VM and
- * reads it back. Variants: bookworm's QEMU 7.2, bookworm-backports' 10.0.
+ * the kernel log. Variants: bookworm's QEMU 7.2, bookworm-backports' 10.0.
  * The device arguments are the ones Documentation/vmm/qemu.rst quotes.
  */
 #define _GNU_SOURCE
@@ -182,57 +182,52 @@ static int doc_quotes(struct __test_metadata *_metadata,
 	return n > 0 ? ret : -EIO;
 }
 
-/* QEMU with a vhost-user virtio-net-pci on NET_DEV's socket. */
-static int start_net(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
+/* The guest's drivers initialise both devices (boot, or after a reset). */
+static int drivers_up(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(qemu) *self)
 {
-	char chardev[256], device[256];
-	int64_t t0 = ms_now();
-	const char *extra[] = {
-		"-chardev", chardev,
-		"-netdev", "vhost-user,id=hn0,chardev=vu0",
-		"-device", device,
-		NULL,
-	};
-	int ret;
+	int ret = qnet_up(&self->net, &self->vm.qt, self->mac);
 
-	snprintf(chardev, sizeof(chardev), "socket,id=vu0,path=%s/%s.sock,%s",
-		 QVM_DIR, NET_DEV, v->reconnect);
-	/* The MAC must be the vDPA device's: the device filters on it. */
-	snprintf(device, sizeof(device),
-		 "virtio-net-pci,id=net0,netdev=hn0,mac=%s,disable-legacy=on,romfile=%s",
-		 NET_MAC, v->dev_opts);
-	ret = doc_quotes(_metadata, extra);
-	if (!ret)
-		ret = qvm_start(&self->vm, self->tag, extra);
 	if (ret) {
-		TH_LOG("%s", self->vm.err);
+		TH_LOG("virtio-net driver bring-up: %s", self->net.err);
 		return ret;
 	}
-	TH_LOG("QEMU %s up (qtest and QMP connected) in %lld ms", v->name,
-	       (long long)(ms_now() - t0));
-	ret = qnet_up(&self->net, &self->vm.qt, self->mac);
+	ret = qblk_up(&self->blk, &self->vm.qt);
 	if (ret)
-		TH_LOG("driver bring-up: %s", self->net.err);
+		TH_LOG("virtio-blk driver bring-up: %s", self->blk.err);
 	return ret;
 }
 
-/* QEMU with a vhost-user-blk-pci on BLK_DEV's socket. */
-static int start_blk(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
+/*
+ * QEMU with a vhost-user virtio-net-pci on NET_DEV's socket and a
+ * vhost-user-blk-pci on BLK_DEV's, both drivers up. One QEMU for both:
+ * starting QEMU takes 20-50 s in the TCG test VM.
+ */
+static int start_vm(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
 {
-	char chardev[256], device[256];
+	char net_chr[256], net_dev[256], blk_chr[256], blk_dev[256];
+	int64_t t0 = ms_now();
 	const char *extra[] = {
-		"-chardev", chardev,
-		"-device", device,
+		"-chardev", net_chr,
+		"-netdev", "vhost-user,id=hn0,chardev=vu0",
+		"-device", net_dev,
+		"-chardev", blk_chr,
+		"-device", blk_dev,
 		NULL,
 	};
 	int ret;
 
-	snprintf(chardev, sizeof(chardev), "socket,id=vb0,path=%s/%s.sock,%s",
+	snprintf(net_chr, sizeof(net_chr), "socket,id=vu0,path=%s/%s.sock,%s",
+		 QVM_DIR, NET_DEV, v->reconnect);
+	/* The MAC must be the vDPA device's: the device filters on it. */
+	snprintf(net_dev, sizeof(net_dev),
+		 "virtio-net-pci,id=net0,netdev=hn0,mac=%s,disable-legacy=on,romfile=%s",
+		 NET_MAC, v->dev_opts);
+	snprintf(blk_chr, sizeof(blk_chr), "socket,id=vb0,path=%s/%s.sock,%s",
 		 QVM_DIR, BLK_DEV, v->reconnect);
 	/* vdpa_sim_blk has one queue of at most 256 entries. */
-	snprintf(device, sizeof(device),
+	snprintf(blk_dev, sizeof(blk_dev),
 		 "vhost-user-blk-pci,id=blk0,chardev=vb0,num-queues=1,queue-size=128,disable-legacy=on%s",
 		 v->dev_opts);
 	ret = doc_quotes(_metadata, extra);
@@ -242,10 +237,9 @@ static int start_blk(struct __test_metadata *_metadata,
 		TH_LOG("%s", self->vm.err);
 		return ret;
 	}
-	ret = qblk_up(&self->blk, &self->vm.qt);
-	if (ret)
-		TH_LOG("driver bring-up: %s", self->blk.err);
-	return ret;
+	TH_LOG("QEMU %s up (qtest and QMP connected) in %lld ms", v->name,
+	       (long long)(ms_now() - t0));
+	return drivers_up(_metadata, self);
 }
 
 /*
@@ -294,68 +288,7 @@ static int start_blk(struct __test_metadata *_metadata,
 	}								\
 } while (0)
 
-/*
- * One VM life, in the order a VM lives it: start, pause/resume, link
- * down/up, reboot, back-end crash. Each phase must keep the session
- * (except the crash, after which QEMU must reconnect by itself) and loop
- * FRAMES frames byte for byte.
- */
-TEST_F_TIMEOUT(qemu, net_life, 420)
-{
-	int64_t t0 = ms_now();
-	char p[512];
-
-	ASSERT_EQ(0, start_net(_metadata, self, variant->ver));
-	TH_LOG("QEMU %s started and the driver is up in %lld ms",
-	       variant->tag, (long long)(ms_now() - t0));
-	ASSERT_NET_PHASE("after start");
-
-	/* QEMU stops and restarts the rings (GET_VRING_BASE, SET_STATUS 0,
-	 * then the whole start sequence again, without a device reset).
-	 */
-	ASSERT_QMP("{\"execute\": \"stop\"}");
-	ASSERT_QMP("{\"execute\": \"cont\"}");
-	ASSERT_NET_PHASE("after stop/cont");
-
-	/* The same from the link status (virtio-net stops vhost on link down). */
-	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": false}}");
-	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": true}}");
-	ASSERT_NET_PHASE("after set_link off/on");
-
-	/* A reboot: the device resets (10.0 sends RESET_DEVICE and keeps its
-	 * memory table), the guest driver initialises it again.
-	 */
-	qmp_clear_events(&self->vm.qmp);
-	ASSERT_QMP("{\"execute\": \"system_reset\"}");
-	/* The reset runs after the command returns; RESET says it is done. */
-	ASSERT_EQ(0, qmp_wait_event(&self->vm.qmp, "RESET", 20000)) {
-		TH_LOG("%s", self->vm.qmp.err);
-	}
-	ASSERT_EQ(0, qnet_up(&self->net, &self->vm.qt, self->mac)) {
-		TH_LOG("driver re-init after reset: %s", self->net.err);
-	}
-	ASSERT_NET_PHASE("after system_reset");
-
-	/* A crash, not a shutdown: the device file closes with the process. */
-	vubd_stop(&self->d, SIGKILL);
-	t0 = ms_now();
-	ASSERT_EQ(0, daemon_up(_metadata, self));
-	ASSERT_EQ(0, vubd_wait_count(&self->d, NET_DEV, "front-end connected",
-				     1, CONNECT_MS)) {
-		TH_LOG("QEMU did not reconnect to the new vubridged in %d ms",
-		       CONNECT_MS);
-	}
-	ASSERT_EQ(0, qnet_wait_traffic(&self->net, CONNECT_MS)) {
-		vubd_first_problem(&self->d, p, sizeof(p));
-		TH_LOG("after the restart: %s (daemon: %s)", self->net.err, p);
-	}
-	TH_LOG("QEMU %s: traffic back %lld ms after the daemon was killed",
-	       variant->tag, (long long)(ms_now() - t0));
-	/* The guest driver did nothing: QEMU restarted the rings itself. */
-	ASSERT_NET_PHASE("after the daemon restart");
-}
-
-/* Pattern blocks spread over the disk; written, reset, read back. */
+/* Pattern blocks spread over the disk; written once, read back often. */
 #define BLK_BLOCKS	16
 
 static uint64_t blk_sector(const struct qblk *b, unsigned int i)
@@ -363,6 +296,30 @@ static uint64_t blk_sector(const struct qblk *b, unsigned int i)
 	uint64_t span = b->capacity - QBLK_MAX_IO / BLK_SECTOR;
 
 	return span * i / BLK_BLOCKS & ~7ull;
+}
+
+static int blk_write(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(qemu) *self)
+{
+	uint8_t buf[QBLK_MAX_IO];
+	unsigned int i;
+	int ret;
+
+	if (self->blk.capacity < 2 * QBLK_MAX_IO / BLK_SECTOR) {
+		TH_LOG("disk of %llu sectors", (unsigned long long)self->blk.capacity);
+		return -ENOSPC;
+	}
+	for (i = 0; i < BLK_BLOCKS; i++) {
+		uint64_t s = blk_sector(&self->blk, i);
+
+		blk_pattern(buf, s * BLK_SECTOR, sizeof(buf), 0x95);
+		ret = qblk_io(&self->blk, 1, s, buf, sizeof(buf), LOOP_MS);
+		if (ret) {
+			TH_LOG("%s", self->blk.err);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int blk_check(struct __test_metadata *_metadata,
@@ -390,37 +347,83 @@ static int blk_check(struct __test_metadata *_metadata,
 	return 0;
 }
 
-TEST_F_TIMEOUT(qemu, blk_reset_readback, 300)
+/* The disk reads back the pattern, and its session lived through @phase. */
+#define ASSERT_BLK_PHASE(phase) do {					\
+	int64_t __t0 = ms_now();					\
+	ASSERT_EQ(0, blk_check(_metadata, self, phase));		\
+	ASSERT_SESSION_LIVED(BLK_DEV, phase);				\
+	TH_LOG("QEMU %s, %s: %d x %u bytes read back in %lld ms",	\
+	       variant->tag, phase, BLK_BLOCKS, QBLK_MAX_IO,		\
+	       (long long)(ms_now() - __t0));				\
+} while (0)
+
+/*
+ * One VM life with a NIC and a disk, in the order a VM lives it: start,
+ * pause/resume, link down/up, reboot, back-end crash. After each event
+ * FRAMES frames loop back byte for byte, the disk reads back what was
+ * written at the start, and the sessions are the ones from the start
+ * (after the crash: QEMU reconnected by itself, the guest did nothing).
+ */
+TEST_F_TIMEOUT(qemu, vm_life, 600)
 {
-	uint8_t buf[QBLK_MAX_IO];
-	unsigned int i;
 	int64_t t0 = ms_now();
+	char p[512];
 
-	ASSERT_EQ(0, start_blk(_metadata, self, variant->ver));
-	ASSERT_LT(QBLK_MAX_IO / BLK_SECTOR * 2, self->blk.capacity);
-	for (i = 0; i < BLK_BLOCKS; i++) {
-		uint64_t s = blk_sector(&self->blk, i);
+	ASSERT_EQ(0, start_vm(_metadata, self, variant->ver));
+	TH_LOG("QEMU %s started and the drivers are up in %lld ms",
+	       variant->tag, (long long)(ms_now() - t0));
+	ASSERT_NET_PHASE("after start");
+	ASSERT_EQ(0, blk_write(_metadata, self));
+	ASSERT_BLK_PHASE("after start");
 
-		blk_pattern(buf, s * BLK_SECTOR, sizeof(buf), 0x95);
-		ASSERT_EQ(0, qblk_io(&self->blk, 1, s, buf, sizeof(buf), LOOP_MS)) {
-			TH_LOG("%s", self->blk.err);
-		}
-	}
-	ASSERT_EQ(0, blk_check(_metadata, self, "after writing"));
-	ASSERT_SESSION_LIVED(BLK_DEV, "after writing");
+	/* QEMU stops and restarts the rings (GET_VRING_BASE, SET_STATUS 0,
+	 * then the whole start sequence again, without a device reset).
+	 */
+	ASSERT_QMP("{\"execute\": \"stop\"}");
+	ASSERT_QMP("{\"execute\": \"cont\"}");
+	ASSERT_NET_PHASE("after stop/cont");
+	ASSERT_BLK_PHASE("after stop/cont");
+
+	/* The same from the link status (virtio-net stops vhost on link down). */
+	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": false}}");
+	ASSERT_QMP("{\"execute\": \"set_link\", \"arguments\": {\"name\": \"net0\", \"up\": true}}");
+	ASSERT_NET_PHASE("after set_link off/on");
+
+	/* A reboot: the devices reset (10.0 sends RESET_DEVICE and keeps its
+	 * memory table), the guest's drivers initialise them again.
+	 */
 	qmp_clear_events(&self->vm.qmp);
 	ASSERT_QMP("{\"execute\": \"system_reset\"}");
+	/* The reset runs after the command returns; RESET says it is done. */
 	ASSERT_EQ(0, qmp_wait_event(&self->vm.qmp, "RESET", 20000)) {
 		TH_LOG("%s", self->vm.qmp.err);
 	}
-	ASSERT_EQ(0, qblk_up(&self->blk, &self->vm.qt)) {
-		TH_LOG("driver re-init after reset: %s", self->blk.err);
+	ASSERT_EQ(0, drivers_up(_metadata, self));
+	ASSERT_NET_PHASE("after system_reset");
+	ASSERT_BLK_PHASE("after system_reset");
+
+	/* A crash, not a shutdown: the device files close with the process. */
+	vubd_stop(&self->d, SIGKILL);
+	t0 = ms_now();
+	ASSERT_EQ(0, daemon_up(_metadata, self));
+	ASSERT_EQ(0, vubd_wait_count(&self->d, NET_DEV, "front-end connected",
+				     1, CONNECT_MS)) {
+		TH_LOG("QEMU did not reconnect the NIC to the new vubridged in %d ms",
+		       CONNECT_MS);
 	}
-	ASSERT_EQ(0, blk_check(_metadata, self, "after system_reset"));
-	ASSERT_SESSION_LIVED(BLK_DEV, "after system_reset");
-	TH_LOG("QEMU %s: %d x %u bytes written, reset, read back in %lld ms",
-	       variant->tag, BLK_BLOCKS, QBLK_MAX_IO,
-	       (long long)(ms_now() - t0));
+	ASSERT_EQ(0, qnet_wait_traffic(&self->net, CONNECT_MS)) {
+		vubd_first_problem(&self->d, p, sizeof(p));
+		TH_LOG("after the restart: %s (daemon: %s)", self->net.err, p);
+	}
+	TH_LOG("QEMU %s: traffic back %lld ms after the daemon was killed",
+	       variant->tag, (long long)(ms_now() - t0));
+	ASSERT_NET_PHASE("after the daemon restart");
+	ASSERT_EQ(0, vubd_wait_count(&self->d, BLK_DEV, "front-end connected",
+				     1, CONNECT_MS)) {
+		TH_LOG("QEMU did not reconnect the disk to the new vubridged in %d ms",
+		       CONNECT_MS);
+	}
+	ASSERT_BLK_PHASE("after the daemon restart");
 }
 
 TEST_HARNESS_MAIN

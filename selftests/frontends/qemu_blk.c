@@ -12,11 +12,11 @@
 
 #include "qemu_blk.h"
 
-#define RING		0x100000ull
+#define RING		0x110000ull	/* after qemu_net.c's rings */
 #define REQ_HDR		0x400000ull
 #define REQ_STATUS	0x400100ull
 #define REQ_DATA	0x401000ull
-#define MMIO_BASE	0xe0000000ull
+#define MMIO_BASE	0xe1000000ull	/* BARs above qemu_net.c's */
 
 static int blk_fail(struct qblk *b, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
