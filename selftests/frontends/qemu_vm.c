@@ -175,14 +175,14 @@ int qvm_start(struct qvm *vm, const char *tag, const char *const *extra)
 		snprintf(vm->err, sizeof(vm->err), "fork: %s", strerror(-ret));
 		return ret;
 	}
-	/* QEMU connects to the qtest socket early; starting can take long
-	 * under TCG in the TCG test VM.
+	/* QEMU alone takes 14-50 s to start under TCG in the test VM (more
+	 * on a loaded machine); vhost-user devices wait for their back-end.
 	 */
-	ret = qchan_accept(&vm->qt, lfd, 60000);
+	ret = qchan_accept(&vm->qt, lfd, 120000);
 	close(lfd);
 	unlink(qtp);
 	if (!ret)
-		ret = qchan_connect(&vm->qmp, qmpp, 60000);
+		ret = qchan_connect(&vm->qmp, qmpp, 120000);
 	if (!ret)
 		ret = qmp_handshake(&vm->qmp);
 	if (ret) {
