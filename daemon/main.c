@@ -29,10 +29,14 @@
 #define DEFAULT_SOCKET_DIR	"/run/vubridge"
 #define DEV_DIR			"/dev/vubridge"
 #define MAX_DEVICES		64
+#define FDS_PER_DEVICE		6	/* device file, config eventfd, socket
+					 * directory, listener, timer, worker */
+#define FDS_RESERVE		32	/* the loop, udev, signals, logs */
 
 struct served {
 	char name[64];
 	struct endpoint *ep;
+	unsigned int fds;	/* what it may hold: session cap + its own */
 };
 
 static struct {
@@ -91,6 +95,26 @@ static struct served *find_served(const char *name)
 	return NULL;
 }
 
+/*
+ * Every session at its fd cap must still fit under the fd limit, or the
+ * last ones would lose fds in transit (MSG_CTRUNC) and die. Say so when
+ * a device makes the sum exceed it.
+ */
+static void check_fd_budget(const char *name)
+{
+	unsigned long long need = FDS_RESERVE;
+	struct rlimit rl;
+	unsigned int i;
+
+	for (i = 0; i < MAX_DEVICES; i++)
+		if (g.served[i].ep)
+			need += g.served[i].fds;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    need > rl.rlim_cur)
+		log_warn(name, "the fd limit %llu cannot hold every session at its cap (%llu needed): lower --max-session-fds or raise the hard limit",
+			 (unsigned long long)rl.rlim_cur, need);
+}
+
 static void device_added(void *arg, const char *name, const char *devnode)
 {
 	struct vu_device *dev;
@@ -110,10 +134,13 @@ static void device_added(void *arg, const char *name, const char *devnode)
 	dev = vdpa_device_open(name, devnode);
 	if (!dev)
 		return;
+	sv->fds = FDS_PER_DEVICE + vu_session_fd_cap_for(dev);
 	sv->ep = endpoint_new(dev, ep_loop_base(g.loop), g.socket_dir,
 			      g.client_path);
-	if (sv->ep)
+	if (sv->ep) {
 		snprintf(sv->name, sizeof(sv->name), "%s", name);
+		check_fd_budget(name);
+	}
 }
 
 static void device_removed(void *arg, const char *name)

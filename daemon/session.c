@@ -1139,6 +1139,14 @@ void vu_session_on_socket(void *arg, int fd, uint32_t events)
 	}
 }
 
+unsigned int vu_session_fd_cap_for(const struct vu_device *dev)
+{
+	/* By default what a conforming front-end can make it hold: every
+	 * memory slot, three eventfds per queue, the channels. */
+	return vu_session_fd_cap ? vu_session_fd_cap :
+	       4 + VU_MAX_MEM_SLOTS + 3 * dev->num_queues;
+}
+
 struct vu_session *vu_session_new(struct vu_device *dev, int fd,
 				  struct vu_loop *loop, vu_session_end_fn end,
 				  void *arg)
@@ -1171,10 +1179,7 @@ struct vu_session *vu_session_new(struct vu_device *dev, int fd,
 	s->breq.s = s;
 	s->config_fd = -1;
 	s->xfer.fd = -1;
-	/* By default what a conforming front-end can make it hold: every
-	 * memory slot, three eventfds per queue, the channels. */
-	s->fd_cap = vu_session_fd_cap ? vu_session_fd_cap :
-		    4 + VU_MAX_MEM_SLOTS + 3 * s->nvrings;
+	s->fd_cap = vu_session_fd_cap_for(dev);
 	s->offered_pf = s->ops->protocol_features(dev) & VU_PF_ENGINE_SUPPORTED;
 	if (!s->ops->send_rarp)
 		s->offered_pf &= ~VU_PF(VU_PF_RARP);

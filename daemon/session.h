@@ -40,6 +40,8 @@ struct vu_session;
  * a conforming front-end can make it hold (4 + memory slots + 3 per
  * queue). Set once at start (vubridged --max-session-fds). */
 extern unsigned int vu_session_fd_cap;
+/* The fd cap of a session on @dev. */
+unsigned int vu_session_fd_cap_for(const struct vu_device *dev);
 /* Guest memory (bytes) one device's session may have pinned, 0: no
  * limit. Set once at start (vubridged --max-pinned). */
 extern uint64_t vu_pin_limit;
