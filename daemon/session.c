@@ -257,16 +257,26 @@ static void update_config_watch(struct vu_session *s)
 
 /* RESET_DEVICE and RESET_OWNER: every ring stopped and forgotten, features
  * and status back to none. What a reset leaves alone stays: ownership,
- * protocol features, the back-end channel and the memory table (QEMU with
- * CONFIGURE_MEM_SLOTS never sends regions again that it sent once). */
+ * protocol features, the back-end channel, the rings' call and error fds
+ * and the memory table (QEMU with CONFIGURE_MEM_SLOTS never sends regions
+ * again that it sent once). */
 static void session_reset(struct vu_session *s)
 {
 	uint32_t i;
 
 	vu_life_reset(s);
 	vu_xfer_abort(s);
-	for (i = 0; i < s->nvrings; i++)
-		ring_clear(&s->vrings[i]);
+	for (i = 0; i < s->nvrings; i++) {
+		struct vu_vring *r = &s->vrings[i];
+		int call = r->call_fd, err = r->err_fd;
+
+		/* The call and error fds are the connection's plumbing:
+		 * QEMU sends the error fd only once, at connect. */
+		r->call_fd = r->err_fd = -1;
+		ring_clear(r);
+		r->call_fd = call;
+		r->err_fd = err;
+	}
 	s->features_set = false;
 	s->features = 0;
 }

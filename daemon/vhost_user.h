@@ -106,7 +106,11 @@ enum vu_protocol_feature {
 	VU_PF_XEN_MMAP = 17,
 	VU_PF_SHARED_OBJECT = 18,
 	VU_PF_DEVICE_STATE = 19,
-	VU_PF_SHMEM = 20,
+	/* Numbered as in today's spec (QEMU 10.2, rust-vmm vhost 0.17 "shift
+	 * feature bits"); SHMEM was bit 20 in drafts. None is offered. */
+	VU_PF_GET_VRING_BASE_INFLIGHT = 20,
+	VU_PF_GPA_ADDRESSES = 21,
+	VU_PF_SHMEM = 22,
 };
 
 #define VU_PF(bit)		(1ull << (bit))
@@ -125,8 +129,10 @@ enum vu_protocol_feature {
 				 VU_PF(VU_PF_DEVICE_STATE))
 
 /* Limits */
-#define VU_MAX_FDS		8u	/* fds one message may carry */
-#define VU_MEM_TABLE_REGIONS	8	/* regions in one SET_MEM_TABLE */
+/* rust-vmm front-ends (cloud-hypervisor, crosvm's vmm_vhost) send up to
+ * 32 regions in one SET_MEM_TABLE (MAX_ATTACHED_FD_ENTRIES); QEMU 8. */
+#define VU_MAX_FDS		32u	/* fds one message may carry */
+#define VU_MEM_TABLE_REGIONS	32	/* regions in one SET_MEM_TABLE */
 #define VU_MAX_MEM_SLOTS	64	/* answer to GET_MAX_MEM_SLOTS */
 #define VU_MAX_CONFIG_SIZE	256u	/* config bytes in GET/SET_CONFIG */
 #define VU_PAYLOAD_MAX		4096u	/* larger payloads are never read */

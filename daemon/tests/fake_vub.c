@@ -708,6 +708,8 @@ static int dispatch(struct fake_vub *fv, unsigned long req, void *arg,
 	}
 	case VUB_SET_QUEUE_CALL:
 	case VUB_SET_QUEUE_ERR:
+		if (fv->cfg.no_fd_swap)
+			return -ENOTTY;
 		snprintf(line, len, "%s %u %s", req == VUB_SET_QUEUE_CALL ?
 			 "SET_QUEUE_CALL" : "SET_QUEUE_ERR", qf->index,
 			 qf->fd < 0 ? "none" : "fd");

@@ -37,6 +37,7 @@ struct fake_vub_cfg {
 	uint32_t config_size;
 	uint8_t config[FV_CONFIG_MAX];
 	bool no_state;			/* like vp_vdpa: no ring position */
+	bool no_fd_swap;		/* a module before VUB_SET_QUEUE_CALL */
 	uint64_t refuse_features;	/* FEATURES_OK refused with these */
 };
 

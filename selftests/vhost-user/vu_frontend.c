@@ -63,7 +63,7 @@ int vu_fe_send(struct vu_fe *fe, uint32_t req, uint32_t flags,
 	       unsigned int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		char buf[CMSG_SPACE(sizeof(int) * 64)];
 		struct cmsghdr align;
 	} ctl;
 	struct vu_hdr hdr = { req, flags, len };
@@ -73,7 +73,8 @@ int vu_fe_send(struct vu_fe *fe, uint32_t req, uint32_t flags,
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 	ssize_t n;
 
-	if (nfds > 16)
+	/* more than a back-end takes (VU_MAX_FDS), for the bad-input tests */
+	if (nfds > 64)
 		return -EINVAL;
 	if (nfds) {
 		struct cmsghdr *cm;

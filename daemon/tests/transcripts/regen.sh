@@ -1,0 +1,11 @@
+#!/bin/sh
+# Rewrite a transcript's "=" lines with the ioctls the daemon issues now:
+#   tests/transcripts/regen.sh FILE.txt
+# Review the diff: the expected ioctls are the test.
+set -eu
+dir=$(dirname "$0")
+f=$(basename "$1")
+out=$(mktemp)
+REPLAY_PRINT=1 REPLAY_ONLY="$f" "$dir/../../../build/hosttests/vubridged_replay" \
+	>/dev/null 2>"$out" || true
+mv "$out" "$dir/$f"
