@@ -349,9 +349,12 @@ int vu_life_update(struct vu_session *s)
 	for (i = 0; i < s->nvrings; i++) {
 		struct vu_vring *r = &s->vrings[i];
 
-		if (r->started || !ring_complete(s, r))
+		/* A set-up the device refused is not tried again until the
+		 * front-end changes something of the ring. */
+		if (r->started || r->start_failed || !ring_complete(s, r))
 			continue;
 		ret = ring_start(s, i);
+		r->start_failed = ret < 0;
 		if (ret < 0 && !err)
 			err = ret;
 	}
@@ -451,6 +454,7 @@ int vu_life_set_fd(struct vu_session *s, uint32_t idx, enum vu_life_fd which,
 
 	/* The slot always takes the front-end's newest fd. */
 	*slot = fd;
+	r->start_failed = false;
 	if (old >= 0)
 		close(old);
 	if (!r->started)

@@ -255,6 +255,15 @@ static void update_config_watch(struct vu_session *s)
 		s->config_fd = fd;
 }
 
+/* New memory or features: a ring the device refused may start now. */
+static void rings_retry(struct vu_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nvrings; i++)
+		s->vrings[i].start_failed = false;
+}
+
 /* RESET_DEVICE and RESET_OWNER: every ring stopped and forgotten, features
  * and status back to none. What a reset leaves alone stays: ownership,
  * protocol features, the back-end channel, the rings' call and error fds
@@ -312,6 +321,7 @@ int vu_h_set_features(struct vu_session *s, struct vu_msg *m,
 				 (unsigned long long)f);
 	s->features = f;
 	s->features_set = true;
+	rings_retry(s);
 	if (!(f & (1ull << VU_F_PROTOCOL_FEATURES)))
 		for (i = 0; i < s->nvrings; i++)
 			s->vrings[i].enabled = true;
@@ -396,6 +406,7 @@ static int mem_table_done(struct vu_session *s, struct vu_mem *nm, int ret)
 	s->mem_set = true;
 	log_info(NAME(s), "memory table: %u regions, %llu MiB",
 		 s->mem.nregions, (unsigned long long)(mem_bytes(&s->mem) >> 20));
+	rings_retry(s);
 	return vu_life_update(s);
 }
 
@@ -410,6 +421,7 @@ static int add_region_done(struct vu_session *s, struct vu_mem_region *slot,
 	s->mem_set = true;
 	log_info(NAME(s), "memory region added: %u regions, %llu MiB",
 		 s->mem.nregions, (unsigned long long)(mem_bytes(&s->mem) >> 20));
+	rings_retry(s);
 	return vu_life_update(s);
 }
 
@@ -574,6 +586,7 @@ int vu_h_set_vring_num(struct vu_session *s, struct vu_msg *m,
 		return -EINVAL;
 	ring->num = m->p.state.num;
 	ring->num_set = true;
+	ring->start_failed = false;
 	return 0;
 }
 
@@ -632,6 +645,7 @@ int vu_h_set_vring_addr(struct vu_session *s, struct vu_msg *m,
 	ring->used_gpa = u;
 	ring->packed = packed;
 	ring->addr_set = true;
+	ring->start_failed = false;
 	return 0;
 }
 
@@ -648,6 +662,7 @@ int vu_h_set_vring_base(struct vu_session *s, struct vu_msg *m,
 		return vu_refuse(s, "queue %u: base changed while it runs",
 				 m->p.state.index);
 	memset(&ring->base, 0, sizeof(ring->base));
+	ring->start_failed = false;
 	if (vu_has_feature(s, VIRTIO_F_RING_PACKED)) {
 		ring->base.avail_idx = num & 0x7fff;
 		ring->base.avail_wrap = (num >> 15) & 1;
@@ -800,6 +815,7 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 				 idx, on);
 	ring->enabled = on;
 	ring->enable_sent = on;
+	ring->start_failed = false;
 	if (on)
 		return vu_life_update(s);
 	return vu_life_stop(s, idx);

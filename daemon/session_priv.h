@@ -23,6 +23,7 @@ struct vu_vring {
 	bool enabled;
 	bool enable_sent;		/* enabled by SET_VRING_ENABLE */
 	bool started;
+	bool start_failed;		/* the device refused this set-up */
 	bool packed;
 	bool notifier_sent;
 	uint64_t desc_gpa;

@@ -835,8 +835,25 @@ void fake_vub_fail(struct fake_vub *fv, unsigned long req, unsigned int nth,
 
 void fake_vub_advance(struct fake_vub *fv, uint32_t idx, uint16_t n)
 {
-	if (idx < fv->cfg.num_queues && fv->q[idx].started)
-		fv->q[idx].st.avail_idx = (uint16_t)(fv->q[idx].st.avail_idx + n);
+	struct fv_queue *q;
+	uint32_t i;
+
+	if (idx >= fv->cfg.num_queues || !fv->q[idx].started)
+		return;
+	q = &fv->q[idx];
+	if (!(q->flags & VUB_QUEUE_F_PACKED)) {
+		q->st.avail_idx = (uint16_t)(q->st.avail_idx + n);
+		return;
+	}
+	/* in order: everything taken is used; indices wrap at the size */
+	for (i = 0; i < n; i++) {
+		if (++q->st.avail_idx == q->size) {
+			q->st.avail_idx = 0;
+			q->st.avail_wrap ^= 1;
+		}
+	}
+	q->st.used_idx = q->st.avail_idx;
+	q->st.used_wrap = q->st.avail_wrap;
 }
 
 /* Features vdpa_sim_net and vdpa_sim_blk offer (6.12). */

@@ -93,8 +93,8 @@ void fake_vub_fini(struct fake_vub *fv);
 /* Make the next @nth-th call (1 = the next one) of @req fail with @err. */
 void fake_vub_fail(struct fake_vub *fv, unsigned long req, unsigned int nth,
 		   int err);
-/* The device consumes @n available buffers of queue @idx (split: the
- * avail index advances). */
+/* The device consumes and uses @n available buffers of queue @idx (split:
+ * the avail index advances; packed: both indices, wrapping at the size). */
 void fake_vub_advance(struct fake_vub *fv, uint32_t idx, uint16_t n);
 
 /* The recorded lines, and forgetting them. */

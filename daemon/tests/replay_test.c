@@ -14,9 +14,12 @@
  *   memory NAME GPA SIZE           a memfd the front-end will send
  *   connect / disconnect           a new connection (session) / its end
  *   advance Q N                    the device consumes N buffers of queue Q
+ *   used Q N                       the used index in queue Q's ring (guest
+ *                                  memory) is N
  *   started Q...                   exactly these queues run on the device
  *   status 0xNN                    the device's status byte
  *   alive                          the session was not ended
+ *   signalled FD                   the eventfd FD was signalled (and reset)
  *   MESSAGE[!] ARGS [-> ANSWER]    one message; '!' sets NEED_REPLY
  *   = IOCTL ...                    the ioctls the message above caused, in
  *                                  order (none listed: none caused)
@@ -670,6 +673,18 @@ static int run(struct replay *r)
 				FAIL(r, "advance Q N");
 			fake_vub_advance(r->fv, (uint32_t)strtoul(tok[1], NULL, 0),
 					 (uint16_t)strtoul(tok[2], NULL, 0));
+		} else if (!strcmp(tok[0], "used")) {
+			uint16_t v;
+			uint64_t q;
+
+			if (n < 3 || !r->nreg)
+				FAIL(r, "used Q N (needs a memory region)");
+			q = strtoull(tok[1], NULL, 0);
+			v = (uint16_t)strtoul(tok[2], NULL, 0);
+			if (pwrite(r->reg[0].fd, &v, 2,
+				   (off_t)(0x10000 * (q + 1) + 0x8000 + 2)) != 2)
+				FAIL(r, "line %u: pwrite: %s", ln + 1,
+				     strerror(errno));
 		} else if (!strcmp(tok[0], "started")) {
 			if (do_started(r, tok, n))
 				return -1;
@@ -677,6 +692,13 @@ static int run(struct replay *r)
 			if (n < 2 || r->fv->status != strtoul(tok[1], NULL, 0))
 				FAIL(r, "line %u: device status is 0x%02x",
 				     ln + 1, r->fv->status);
+		} else if (!strcmp(tok[0], "signalled")) {
+			uint64_t v = 0;
+			int fd = n > 1 ? named_efd(r, tok[1]) : -1;
+
+			if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v) || !v)
+				FAIL(r, "line %u: %s was not signalled", ln + 1,
+				     n > 1 ? tok[1] : "?");
 		} else if (!strcmp(tok[0], "alive")) {
 			if (r->ended)
 				FAIL(r, "line %u: the session ended: %s", ln + 1,
