@@ -312,4 +312,143 @@ TEST_F(vdpa, host_notifiers_withdrawn_and_renewed)
 	EXPECT_FALSE(self->ended);
 }
 
+/* Issue 15 item 6: a new call fd for a running queue is swapped in place
+ * (VUB_SET_QUEUE_CALL): the queue keeps running, the module holds the new
+ * eventfd; the error fd likewise. */
+TEST_F(vdpa, call_and_err_fd_swapped_in_place)
+{
+	int call = eventfd(0, EFD_CLOEXEC), err = eventfd(0, EFD_CLOEXEC);
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, rings(self));
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0x0f));
+	fake_vub_advance(self->fv, 0, 9);
+	fake_vub_log_clear(self->fv);
+	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_CALL, 0, call));
+	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_ERR, 0, err));
+	EXPECT_IOCTLS("SET_QUEUE_CALL 0 fd", "SET_QUEUE_ERR 0 fd");
+	EXPECT_TRUE(self->fv->q[0].started);
+	EXPECT_TRUE(fake_vub_same_file(self->fv->q[0].call_fd, call));
+	EXPECT_TRUE(fake_vub_same_file(self->fv->q[0].err_fd, err));
+	EXPECT_EQ(9, self->fv->q[0].st.avail_idx);
+	/* No call notifications: the invalid-fd flag. */
+	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_CALL, 1, -1));
+	EXPECT_IOCTLS("SET_QUEUE_CALL 1 none");
+	EXPECT_EQ(-1, self->fv->q[1].call_fd);
+	EXPECT_EQ(0x0f, self->fv->status);
+	close(call);
+	close(err);
+}
+
+/* The module refuses the swap (a transient error): the front-end asked
+ * for a reply and gets a failure; the session and the queue go on. */
+TEST_F(vdpa, fd_swap_failure_is_reported_not_fatal)
+{
+	int call = eventfd(0, EFD_CLOEXEC);
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, rings(self));
+	fake_vub_fail(self->fv, VUB_SET_QUEUE_CALL, 1, EIO);
+	EXPECT_EQ(-EIO, vu_fe_vring_fd(&self->fe, VU_SET_VRING_CALL, 0, call));
+	test_loop_pump(&self->loop, 16);
+	EXPECT_FALSE(self->ended);
+	EXPECT_TRUE(self->fv->q[0].started);
+	/* the next one works */
+	EXPECT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_CALL, 0, call));
+	EXPECT_TRUE(fake_vub_same_file(self->fv->q[0].call_fd, call));
+	close(call);
+}
+
+/* Issue 15 item 7: a device error without REPLY_ACK does not end the
+ * session; the ring's error eventfd tells the front-end, and a later
+ * change of the ring starts it. */
+TEST_F(vdpa, device_error_keeps_session)
+{
+	int err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F,
+				     VU_PF(VU_PF_MQ) | VU_PF(VU_PF_STATUS)));
+	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_ERR, 0, err));
+	fake_vub_fail(self->fv, VUB_START_QUEUE, 1, EIO);
+	ASSERT_EQ(0, rings(self));
+	test_loop_pump(&self->loop, 16);
+	EXPECT_FALSE(self->ended);
+	EXPECT_FALSE(self->fv->q[0].started);
+	EXPECT_TRUE(self->fv->q[1].started);
+	EXPECT_EQ(8, read(err, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	/* re-enabling the ring tries again */
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 0, true));
+	test_loop_pump(&self->loop, 16);
+	EXPECT_TRUE(self->fv->q[0].started);
+	EXPECT_FALSE(self->ended);
+	close(err);
+}
+
+/* Issue 15 item 8: the error fd survives GET_VRING_BASE (QEMU sends it once,
+ * at connect): the next start hands the module the same eventfd. */
+TEST_F(vdpa, err_fd_kept_across_get_vring_base)
+{
+	int err = eventfd(0, EFD_CLOEXEC);
+	uint32_t base;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_ERR, 0, err));
+	ASSERT_EQ(0, rings(self));
+	ASSERT_TRUE(fake_vub_same_file(self->fv->q[0].err_fd, err));
+	ASSERT_EQ(0, vu_fe_get_vring_base(&self->fe, 0, &base));
+	EXPECT_FALSE(self->fv->q[0].started);
+	ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->rx, (uint16_t)base));
+	ASSERT_TRUE(self->fv->q[0].started);
+	EXPECT_TRUE(fake_vub_same_file(self->fv->q[0].err_fd, err));
+	close(err);
+}
+
+/* Issue 15 item 8: rust-vmm front-ends send up to 32 regions in one
+ * SET_MEM_TABLE; all reach the module. */
+TEST_F(vdpa, mem_table_of_32_regions)
+{
+	struct guest_mem gm[32], *gms[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	fake_vub_log_clear(self->fv);
+	for (i = 0; i < 32; i++) {
+		gm[i].memfd = -1;
+		ASSERT_EQ(0, guest_mem_init(&gm[i], 1 << 16,
+					    0x100000000ull + i * 0x100000ull,
+					    0));
+		gms[i] = &gm[i];
+	}
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 32));
+	EXPECT_IOCTLS("SET_MEM_TABLE 32");
+	EXPECT_EQ(32, self->fv->nregions);
+	EXPECT_FALSE(self->ended);
+	for (i = 0; i < 32; i++)
+		guest_mem_destroy(&gm[i]);
+}
+
+/* Issue 15 item 3: GET_QUEUE_NUM counts every virtqueue (cloud-hypervisor
+ * and crosvm read it so; QEMU's net compares pairs against it). */
+TEST_F(vdpa, queue_num_counts_every_queue)
+{
+	struct fake_vub_cfg cfg;
+	uint64_t n;
+
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, vu_fe_get_u64(&self->fe, VU_GET_QUEUE_NUM, &n));
+	EXPECT_EQ(3, n);
+	fake_vub_cfg_net(&cfg, 4);
+	ASSERT_EQ(0, reopen(self, &cfg));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, vu_fe_get_u64(&self->fe, VU_GET_QUEUE_NUM, &n));
+	EXPECT_EQ(9, n);
+	fake_vub_cfg_blk(&cfg, 1);
+	ASSERT_EQ(0, reopen(self, &cfg));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
+	ASSERT_EQ(0, vu_fe_get_u64(&self->fe, VU_GET_QUEUE_NUM, &n));
+	EXPECT_EQ(1, n);
+}
+
 TEST_HARNESS_MAIN
