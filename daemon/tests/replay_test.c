@@ -635,7 +635,7 @@ static int do_started(struct replay *r, char **tok, int n)
 
 static int run(struct replay *r)
 {
-	char *tok[80], *save, buf[1024];
+	char *tok[80], *save, *p, buf[1024];
 	unsigned int ln;
 	int n;
 
@@ -648,9 +648,10 @@ static int run(struct replay *r)
 			*strchr(buf, '#') = '\0';
 		n = 0;
 		save = NULL;
-		for (tok[n] = strtok_r(buf, " \t\n", &save); tok[n] && n < 79;
-		     tok[++n] = strtok_r(NULL, " \t\n", &save))
-			;
+		for (p = strtok_r(buf, " \t\n", &save); p && n < 79;
+		     p = strtok_r(NULL, " \t\n", &save))
+			tok[n++] = p;
+		tok[n] = NULL;
 		if (!n)
 			continue;
 		if (tok[0][0] == '=')
