@@ -262,11 +262,38 @@ static int ring_halt(struct vu_session *s, uint32_t idx)
 	return 0;
 }
 
+/*
+ * A split ring the front-end starts at 0 while its used index in guest
+ * memory says otherwise: DPDK's virtio-user, reconnecting to a restarted
+ * back-end, sends base 0 for rings that stand at thousands. Starting at 0
+ * would make the device walk stale entries and overwrite the used ring;
+ * the used index is where an in-order device stands (DPDK's own vhost
+ * back-end and libvhost-user resume there too). A fresh ring reads 0.
+ */
+static void position_from_used(struct vu_session *s, uint32_t idx)
+{
+	struct vu_vring *r = &s->vrings[idx];
+	uint8_t le[2];
+	uint16_t used;
+
+	if (r->packed || r->base.avail_idx || !s->mem_set ||
+	    vu_mem_read(&s->mem, r->used_gpa + 2, le, 2))
+		return;
+	used = (uint16_t)(le[0] | le[1] << 8);
+	if (!used)
+		return;
+	log_info(NAME(s), "queue %u: the front-end starts at 0 but its used index is %u: starting there",
+		 idx, used);
+	r->base.avail_idx = used;
+}
+
 static int ring_program(struct vu_session *s, uint32_t idx)
 {
 	struct vu_vring *r = &s->vrings[idx];
 	struct vu_queue_cfg cfg;
 	int ret;
+
+	position_from_used(s, idx);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.size = r->num;
