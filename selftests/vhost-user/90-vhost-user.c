@@ -599,7 +599,9 @@ static int vp_start(FIXTURE_DATA(vp) *self, int i)
 	return ret;
 }
 
-TEST_F(vp, doorbells_and_frames_across_devices)
+/* Two vp_vdpa devices, 3000 frames and two device removals: more than the
+ * harness's default 30 s when the machine is loaded. */
+TEST_F_TIMEOUT(vp, doorbells_and_frames_across_devices, 120)
 {
 	int i, k;
 
