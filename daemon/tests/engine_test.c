@@ -271,7 +271,7 @@ TEST_F(engine, negotiation)
 				   VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK)));
 	fe->pf = VU_PF(VU_PF_MQ) | VU_PF(VU_PF_REPLY_ACK);
 	ASSERT_EQ(0, vu_fe_get_u64(fe, VU_GET_QUEUE_NUM, &v));
-	EXPECT_EQ(2, v);
+	EXPECT_EQ(4, v);
 	ASSERT_EQ(0, vu_fe_call(fe, VU_SET_OWNER, NULL, 0, NULL, 0, NULL,
 				NULL));
 	ASSERT_EQ(0, vu_fe_set_u64(fe, VU_SET_FEATURES,
