@@ -13,7 +13,11 @@
  *
  * daemon_listens: vubridged listens, testpmd connects; testpmd quits and a
  * new one connects and forwards.
- * The first testpmd asks for split rings and the second for
+ * daemon_connects: testpmd listens (server=1), vubridged --client; the
+ * daemon is killed mid-traffic and a new one connects to the same testpmd,
+ * which never re-sends SET_OWNER, and the frames in flight go on looping
+ * without testpmd injecting any; then testpmd is restarted.
+ * In both, the first testpmd asks for split rings and the second for
  * packed rings (packed_vq=1), which it gets where the device offers
  * VIRTIO_F_RING_PACKED and falls back to split rings where it does not
  * (vdpa_sim_net does not): the test asserts which one was negotiated.
@@ -360,6 +364,48 @@ TEST_F_TIMEOUT(dpdk, daemon_listens, 400)
 	EXPECT_EQ(0, kill(daemon, 0)) {
 		TH_LOG("vubridged died; see %s", self->d.log);
 	}
+}
+
+/* (b) testpmd listens, vubridged --client; each side restarted. */
+TEST_F_TIMEOUT(dpdk, daemon_connects, 400)
+{
+	size_t from;
+
+	/* The daemon retries until testpmd's socket is there. */
+	ASSERT_EQ(0, vd_start(&self->d, DEV, TP_SOCK, "connects")) {
+		TH_LOG("%s", self->d.err);
+	}
+	start_testpmd(_metadata, self, true, false, "connects-split");
+	assert_traffic(_metadata, self, "connects-split");
+
+	/*
+	 * Kill the daemon mid-traffic and start another: it connects to the
+	 * same testpmd, which sets the device up again without SET_OWNER.
+	 * testpmd injects nothing new: the frames it had in flight go on
+	 * looping only if the device resumed its rings where they stood.
+	 */
+	EXPECT_EQ(SIGKILL, WTERMSIG(vd_stop(&self->d, SIGKILL)));
+	from = vd_log_size(&self->d);
+	ASSERT_EQ(0, vd_start(&self->d, DEV, TP_SOCK, "connects")) {
+		TH_LOG("%s", self->d.err);
+	}
+	/* Connected, and testpmd started both rings again. */
+	EXPECT_EQ(0, vd_wait_log(&self->d, from, "queue 1 started", 30000)) {
+		TH_LOG("the rings were not started again; see %s",
+		       self->d.log);
+	}
+	ASSERT_TRUE(tp_alive(&self->tp)) {
+		TH_LOG("testpmd ended (wait status 0x%x); its output:\n%s",
+		       self->tp.status, self->tp.buf);
+	}
+	assert_ring_layout(_metadata, false);
+	assert_traffic(_metadata, self, "connects-split vubridged restarted");
+
+	/* testpmd quits; a new one listens; the daemon connects to it. */
+	quit_testpmd(_metadata, self, "connects-split vubridged restarted");
+	start_testpmd(_metadata, self, true, true, "connects-packed_vq");
+	assert_traffic(_metadata, self, "connects-packed_vq");
+	quit_testpmd(_metadata, self, "connects-packed_vq");
 }
 
 /* ---- packed rings for real: vp_vdpa over QEMU's packed=on NICs ---- */
