@@ -58,25 +58,14 @@ static void vub_bells_free(struct kref *ref)
  */
 static vm_fault_t vub_bell_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct vub_bell *bell = vma->vm_file->private_data;
+	struct vub_bell *bell = vmf->vma->vm_file->private_data;
 	struct vub_bells *bells = bell->bells;
-	struct vdpa_notification_area area;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
-	struct vub_dev *v;
 	int srcu;
 
 	srcu = srcu_read_lock(&vub_srcu);
-	if (READ_ONCE(bells->revoked))
-		goto out;
-	v = bells->vub;
-	if (READ_ONCE(v->dead))
-		goto out;
-	if (!vub_doorbell_area(v, bell->index, &area))
-		goto out;
-	ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
-			     PHYS_PFN(area.addr));
-out:
+	if (!READ_ONCE(bells->revoked))
+		ret = vub_doorbell_insert(vmf, bells->vub, bell->index);
 	srcu_read_unlock(&vub_srcu, srcu);
 	return ret;
 }

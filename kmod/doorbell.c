@@ -59,26 +59,38 @@ bool vub_doorbell_usable(struct vub_dev *v, u16 index)
 	return vub_doorbell_area(v, index, &area);
 }
 
+/**
+ * vub_doorbell_insert() - map queue @index's doorbell where @vmf faulted
+ * @vmf: the fault
+ * @v: the device (vub_srcu held)
+ * @index: queue index, < nvqs
+ *
+ * What the device answers now is checked again, not trusted from mmap
+ * time: the device may be gone or its notification area may have moved.
+ *
+ * Return: the result of inserting the page; VM_FAULT_SIGBUS if the device
+ * is gone or the doorbell cannot be mapped alone.
+ */
+vm_fault_t vub_doorbell_insert(struct vm_fault *vmf, struct vub_dev *v,
+			       u16 index)
+{
+	struct vdpa_notification_area area;
+
+	if (READ_ONCE(v->dead) || !vub_doorbell_area(v, index, &area))
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
+			      PHYS_PFN(area.addr));
+}
+
 static vm_fault_t vub_doorbell_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct vub_dev *v = vma->vm_file->private_data;
-	struct vdpa_notification_area area;
-	vm_fault_t ret = VM_FAULT_SIGBUS;
+	struct vub_dev *v = vmf->vma->vm_file->private_data;
+	vm_fault_t ret;
 	int srcu;
 
+	/* vm_pgoff was checked against nvqs and fenced at mmap time. */
 	srcu = srcu_read_lock(&vub_srcu);
-	if (READ_ONCE(v->dead))
-		goto out;
-	/*
-	 * vm_pgoff was checked against nvqs and fenced at mmap time; what
-	 * the device answers now is checked again, not trusted from then.
-	 */
-	if (!vub_doorbell_area(v, vma->vm_pgoff, &area))
-		goto out;
-	ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
-			     PHYS_PFN(area.addr));
-out:
+	ret = vub_doorbell_insert(vmf, v, vmf->vma->vm_pgoff);
 	srcu_read_unlock(&vub_srcu, srcu);
 	return ret;
 }

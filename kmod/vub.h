@@ -375,6 +375,8 @@ long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp);
 bool vub_doorbell_area(struct vub_dev *v, u16 index,
 		       struct vdpa_notification_area *area);
 bool vub_doorbell_usable(struct vub_dev *v, u16 index);
+vm_fault_t vub_doorbell_insert(struct vm_fault *vmf, struct vub_dev *v,
+			       u16 index);
 int vub_doorbell_check_vma(struct vm_area_struct *vma, unsigned long max_pgoff);
 void vub_doorbell_setup_vma(struct vm_area_struct *vma,
 			    const struct vm_operations_struct *ops);
