@@ -313,7 +313,12 @@ struct vub_doorbell_handle {
 #define VUB_GET_DEVICE_INFO	_IOR(VUB_IOCTL_MAGIC, 0x01, struct vub_device_info)
 /* In: offset/length/data. EINVAL: out of range or zero length. */
 #define VUB_READ_CONFIG		_IOW(VUB_IOCTL_MAGIC, 0x02, struct vub_config_access)
-/* In: offset/length/data. EINVAL: out of range; EOPNOTSUPP: read-only. */
+/*
+ * In: offset/length/data. Only what a virtio driver may write (net: the MAC
+ * before VERSION_1; blk: writeback with CONFIG_WCE); every reset restores
+ * the value the device had when bound. EINVAL: out of range; EOPNOTSUPP:
+ * read-only; EPERM: not a field the driver may write now.
+ */
 #define VUB_WRITE_CONFIG	_IOW(VUB_IOCTL_MAGIC, 0x03, struct vub_config_access)
 /* Out: the device's feature bits. */
 #define VUB_GET_FEATURES	_IOR(VUB_IOCTL_MAGIC, 0x04, __u64)
@@ -342,7 +347,8 @@ struct vub_doorbell_handle {
 /*
  * In: struct vub_mem_table header, then @nregions regions. Replaces every
  * mapped region. EINVAL: bad region (zero, unaligned, wrapping, overlapping,
- * outside the device's IOVA range, bad perm); E2BIG: too many regions;
+ * outside the device's IOVA range, bad perm); EADDRNOTAVAIL: overlaps a
+ * range the platform IOMMU reserves (MSI window); E2BIG: too many regions;
  * ENOMEM / EPERM: over RLIMIT_MEMLOCK (EPERM without CAP_IPC_LOCK when the
  * limit is 0); EFAULT: @uaddr not mapped in the caller; EINTR: fatal signal
  * while pinning; EBUSY: a started queue's ring would lose its mapping.
