@@ -75,6 +75,7 @@ static int vub_open(struct inode *inode, struct file *file)
 
 	v->opened = true;
 	v->mapping = file->f_mapping;
+	vub_owner_open(v);
 	get_device(&v->dev);
 	file->private_data = v;
 	ret = 0;
@@ -94,6 +95,7 @@ static int vub_release(struct inode *inode, struct file *file)
 		vub_session_close(v);
 	v->opened = false;
 	v->mapping = NULL;
+	vub_owner_close(v);
 	mutex_unlock(&v->lock);
 
 	put_device(&v->dev);
@@ -209,6 +211,9 @@ static long vub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VUB_SET_CONFIG_EVENTFD:
 		ret = vub_ioctl_set_config_eventfd(v, argp);
 		break;
+	case VUB_SET_OWNER_INFO:
+		ret = vub_ioctl_set_owner_info(v, argp);
+		break;
 	case VUB_SET_MEM_TABLE:
 		ret = vub_ioctl_set_mem_table(v, argp);
 		break;
@@ -217,6 +222,9 @@ static long vub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case VUB_DEL_MEM_REGION:
 		ret = vub_ioctl_del_mem_region(v, argp);
+		break;
+	case VUB_GET_MEM_TABLE:
+		ret = vub_ioctl_get_mem_table(v, argp);
 		break;
 	case VUB_START_QUEUE:
 		ret = vub_ioctl_start_queue(v, argp);
@@ -247,6 +255,9 @@ static long vub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case VUB_GET_DOORBELL_FD:
 		ret = vub_ioctl_get_doorbell_fd(v, argp);
+		break;
+	case VUB_GET_QUEUE_CONFIG:
+		ret = vub_ioctl_get_queue_config(v, argp);
 		break;
 	case VUB_SUSPEND:
 		ret = vub_ioctl_suspend(v);

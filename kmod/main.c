@@ -255,6 +255,7 @@ static void vub_check_uapi(void)
 		     40 + VUB_MAX_VENDOR_STATS * 40);
 	BUILD_BUG_ON(sizeof(struct vub_queue_fd) != 8);
 	BUILD_BUG_ON(sizeof(struct vub_doorbell_handle) != 40);
+	BUILD_BUG_ON(sizeof(struct vub_owner_info) != 144);
 	BUILD_BUG_ON(sizeof(struct vub_device_info) % 8);
 	BUILD_BUG_ON(sizeof(struct vub_config_access) % 8);
 	BUILD_BUG_ON(sizeof(struct vub_mem_region) % 8);
@@ -267,6 +268,7 @@ static void vub_check_uapi(void)
 	BUILD_BUG_ON(sizeof(struct vub_queue_stats) % 8);
 	BUILD_BUG_ON(sizeof(struct vub_queue_fd) % 8);
 	BUILD_BUG_ON(sizeof(struct vub_doorbell_handle) % 8);
+	BUILD_BUG_ON(sizeof(struct vub_owner_info) % 8);
 	BUILD_BUG_ON(offsetof(struct vub_mem_table, regions) != 8);
 	BUILD_BUG_ON(offsetof(struct vub_queue_stats, vendor) != 40);
 }

@@ -898,3 +898,40 @@ long vub_ioctl_del_mem_region(struct vub_dev *v, void __user *argp)
 	vub_region_free(v, r);
 	return 0;
 }
+
+/*
+ * The table as the device has it, for a successor that must check what it
+ * inherited. User addresses are withheld: they belong to the process that
+ * pinned the pages and mean nothing (or something misleading) to the caller.
+ */
+long vub_ioctl_get_mem_table(struct vub_dev *v, void __user *argp)
+{
+	struct vub_mem_table __user *utable = argp;
+	struct vub_mem_table table;
+	struct vub_mem_region out;
+	struct vub_region *r;
+	u32 i = 0;
+
+	if (copy_from_user(&table, utable, sizeof(table)))
+		return -EFAULT;
+	if (table.reserved)
+		return -EINVAL;
+	if (table.nregions < v->nregions) {
+		if (put_user(v->nregions, &utable->nregions))
+			return -EFAULT;
+		return -E2BIG;
+	}
+
+	list_for_each_entry(r, &v->regions, node) {
+		memset(&out, 0, sizeof(out));
+		out.iova = r->iova;
+		out.size = r->size;
+		out.perm = r->perm;
+		if (copy_to_user(&utable->regions[i], &out, sizeof(out)))
+			return -EFAULT;
+		i++;
+	}
+	if (put_user(i, &utable->nregions))
+		return -EFAULT;
+	return 0;
+}

@@ -562,6 +562,10 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	vq->desc_addr = qs.desc_addr;
 	vq->driver_addr = qs.driver_addr;
 	vq->device_addr = qs.device_addr;
+	vq->start_avail_idx = qs.avail_idx;
+	vq->start_avail_wrap = qs.avail_wrap;
+	vq->start_used_idx = qs.used_idx;
+	vq->start_used_wrap = qs.used_wrap;
 	atomic64_set(&vq->kicks, 0);
 	atomic64_set(&vq->interrupts, 0);
 
@@ -863,5 +867,53 @@ long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp)
 		synchronize_rcu();
 		eventfd_ctx_put(old);
 	}
+	return 0;
+}
+
+/*
+ * A started queue's set-up, for a successor that inherited the file. The
+ * flags describe the queue now: NO_CALL when it has no call eventfd (also
+ * after VUB_SET_QUEUE_CALL -1), DISABLED when it is not enabled.
+ */
+long vub_ioctl_get_queue_config(struct vub_dev *v, void __user *argp)
+{
+	static const struct vub_queue_start zero = {};
+	struct vub_queue_start qs;
+	struct vub_vq *vq;
+	u32 index;
+
+	if (copy_from_user(&qs, argp, sizeof(qs)))
+		return -EFAULT;
+	index = qs.index;
+	qs.index = 0;
+	if (memcmp(&qs, &zero, sizeof(qs)))
+		return -EINVAL;
+	if (index >= v->nvqs)
+		return -EINVAL;
+	vq = &v->vqs[array_index_nospec(index, v->nvqs)];
+	if (!vq->started)
+		return -EINVAL;
+
+	qs.index = index;
+	qs.size = vq->size;
+	if (vq->packed)
+		qs.flags |= VUB_QUEUE_F_PACKED;
+	if (!rcu_access_pointer(vq->call_ctx))
+		qs.flags |= VUB_QUEUE_F_NO_CALL;
+	if (!vq->enabled)
+		qs.flags |= VUB_QUEUE_F_DISABLED;
+	qs.kick_fd = -1;
+	qs.call_fd = -1;
+	qs.err_fd = -1;
+	qs.desc_addr = vq->desc_addr;
+	qs.driver_addr = vq->driver_addr;
+	qs.device_addr = vq->device_addr;
+	qs.avail_idx = vq->start_avail_idx;
+	qs.avail_wrap = vq->start_avail_wrap;
+	qs.used_idx = vq->start_used_idx;
+	qs.used_wrap = vq->start_used_wrap;
+
+	if (copy_to_user(argp, &qs, sizeof(qs)))
+		return -EFAULT;
 	return 0;
 }

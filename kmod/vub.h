@@ -134,6 +134,10 @@ struct vub_region {
  * @desc_addr: descriptor area IOVA [lock]
  * @driver_addr: driver area IOVA [lock]
  * @device_addr: device area IOVA [lock]
+ * @start_avail_idx: avail_idx given to VUB_START_QUEUE [lock]
+ * @start_avail_wrap: avail_wrap given to VUB_START_QUEUE [lock]
+ * @start_used_idx: used_idx given to VUB_START_QUEUE [lock]
+ * @start_used_wrap: used_wrap given to VUB_START_QUEUE [lock]
  * @kick_file: the kick eventfd's file, referenced while polled [lock]
  * @kick_ctx: its eventfd context [lock]
  * @kick_wqh: wait queue our @kick_wait sits on, or NULL [lock]
@@ -159,6 +163,10 @@ struct vub_vq {
 	u64 desc_addr;
 	u64 driver_addr;
 	u64 device_addr;
+	u16 start_avail_idx;
+	u16 start_avail_wrap;
+	u16 start_used_idx;
+	u16 start_used_wrap;
 	struct file *kick_file;
 	struct eventfd_ctx *kick_ctx;
 	wait_queue_head_t *kick_wqh;
@@ -251,6 +259,9 @@ struct vub_bells {
  * @cfg_prov: its value when the device was bound (set at probe)
  * @cfg_dirty: a session wrote it since the last reset [lock]
  * @pinned: pages this device currently pins (atomic)
+ * @owner: thread group of the file's owner: the opener, then the last
+ *	caller of VUB_SET_OWNER_INFO; NULL while closed [lock]
+ * @owner_info: what the owner registered (VUB_SET_OWNER_INFO) [lock]
  */
 struct vub_dev {
 	struct device dev;
@@ -291,6 +302,9 @@ struct vub_dev {
 	bool cfg_dirty;
 
 	atomic64_t pinned;
+
+	struct pid *owner;
+	struct vub_owner_info owner_info;
 };
 
 static inline struct vub_dev *dev_to_vub(struct device *dev)
@@ -354,6 +368,7 @@ bool vub_mem_covers(struct list_head *regions, u64 iova, u64 len, u32 perm);
 long vub_ioctl_set_mem_table(struct vub_dev *v, void __user *argp);
 long vub_ioctl_add_mem_region(struct vub_dev *v, void __user *argp);
 long vub_ioctl_del_mem_region(struct vub_dev *v, void __user *argp);
+long vub_ioctl_get_mem_table(struct vub_dev *v, void __user *argp);
 
 /* vq.c */
 void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index);
@@ -370,6 +385,7 @@ long vub_ioctl_set_queue_state(struct vub_dev *v, void __user *argp);
 long vub_ioctl_enable_queue(struct vub_dev *v, void __user *argp);
 long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp);
 long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp);
+long vub_ioctl_get_queue_config(struct vub_dev *v, void __user *argp);
 
 /* doorbell.c */
 bool vub_doorbell_area(struct vub_dev *v, u16 index,
@@ -387,6 +403,11 @@ long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp);
 /* bell.c */
 void vub_bells_revoke(struct vub_dev *v);
 long vub_ioctl_get_doorbell_fd(struct vub_dev *v, void __user *argp);
+
+/* owner.c */
+void vub_owner_open(struct vub_dev *v);
+void vub_owner_close(struct vub_dev *v);
+long vub_ioctl_set_owner_info(struct vub_dev *v, void __user *argp);
 
 /* stats.c */
 long vub_ioctl_get_queue_stats(struct vub_dev *v, void __user *argp);

@@ -4,7 +4,8 @@
 # Check that the UAPI reference and the UAPI header agree:
 #  - every ioctl of the header has a section titled with its name, and the
 #    section quotes its definition (direction, number, argument) exactly;
-#  - every other VUB_* constant and every struct vub_* is documented, and
+#  - every other VUB_* constant (macros and enumerators) and every struct
+#    vub_* is documented, and
 #    every field of every struct is named in the document;
 #  - the document names no VUB_* identifier, struct vub_* or ioctl section
 #    that the header does not have.
@@ -61,7 +62,18 @@ ioctls=$(printf '%s\n' "$code" |
 # all VUB_* macros, ioctl or not
 macros=$(printf '%s\n' "$code" |
 	sed -n -E 's/^#define[[:space:]]+(VUB_[A-Z0-9_]+)([[:space:]].*)?$/\1/p' | sort -u)
-# the include guard is not part of the interface
+# enumerators (the generic-netlink commands, attributes and events) count as
+# constants; so do the __*_MAX sentinels' public *_MAX macros
+enums=$(printf '%s\n' "$code" | awk '
+	/^enum vub_[a-z0-9_]+[ \t]*\{/ { inenum = 1; next }
+	inenum && /^\};/ { inenum = 0; next }
+	inenum && match($0, /^[ \t]*VUB_[A-Z0-9_]+/) {
+		name = substr($0, RSTART, RLENGTH)
+		gsub(/[ \t]/, "", name)
+		print name
+	}')
+macros=$(printf '%s\n%s\n' "$macros" "$enums" | sed '/^$/d' | sort -u)
+# the include guard and the __*_MAX sentinels are not part of the interface
 macros=$(printf '%s\n' "$macros" | grep -v '^_' || true)
 structs=$(printf '%s\n' "$code" |
 	sed -n -E 's/^struct[[:space:]]+(vub_[a-z0-9_]+)[[:space:]]*\{.*$/\1/p' | sort -u)

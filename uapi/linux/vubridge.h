@@ -301,6 +301,35 @@ struct vub_doorbell_handle {
 	__u64 reserved[2];
 };
 
+/* Size of struct vub_owner_info.label, terminating NUL included. */
+#define VUB_OWNER_LABEL_LEN	112
+
+/* struct vub_owner_info.flags */
+#define VUB_OWNER_F_FRONTEND	(1U << 0)	/* a front-end is connected */
+
+/**
+ * struct vub_owner_info - what the file's owner tells operators about itself
+ * @flags: VUB_OWNER_F_*
+ * @frontend_pid: the front-end's pid (SO_PEERCRED) with VUB_OWNER_F_FRONTEND,
+ *	else 0
+ * @frontend_uid: the front-end's uid with VUB_OWNER_F_FRONTEND, else 0
+ * @reserved0: zero
+ * @reserved: zero
+ * @label: printable text, NUL-terminated inside the array (the daemon
+ *	gives its vhost-user socket path); "" for none
+ *
+ * Shown by the generic-netlink family (DEV_GET) and in its events. Cleared
+ * when the last file reference is closed.
+ */
+struct vub_owner_info {
+	__u32 flags;
+	__s32 frontend_pid;
+	__u32 frontend_uid;
+	__u32 reserved0;
+	__u64 reserved[2];
+	char label[VUB_OWNER_LABEL_LEN];
+};
+
 /*
  * Ioctls. "In" is what the kernel reads, "out" what it writes. Errors every
  * command may return: ENODEV (device removed), EFAULT (bad pointer),
@@ -343,6 +372,15 @@ struct vub_doorbell_handle {
  * stop. EBADF: not a file; EINVAL: not an eventfd.
  */
 #define VUB_SET_CONFIG_EVENTFD	_IOW(VUB_IOCTL_MAGIC, 0x08, __s32)
+/*
+ * In: owner facts; replaces the previous ones. The caller's thread group
+ * becomes the device's owner pid (so a successor daemon that received the
+ * file reports itself). A change of VUB_OWNER_F_FRONTEND emits
+ * VUB_EVENT_FRONTEND_CONNECTED / _DISCONNECTED. EINVAL: label not
+ * NUL-terminated or not printable, unknown flag, pid/uid non-zero without
+ * VUB_OWNER_F_FRONTEND, reserved non-zero.
+ */
+#define VUB_SET_OWNER_INFO	_IOW(VUB_IOCTL_MAGIC, 0x09, struct vub_owner_info)
 
 /*
  * In: struct vub_mem_table header, then @nregions regions. Replaces every
@@ -361,6 +399,14 @@ struct vub_doorbell_handle {
  * ignored). ENOENT: no such region; EBUSY: a started queue's ring lies in it.
  */
 #define VUB_DEL_MEM_REGION	_IOW(VUB_IOCTL_MAGIC, 0x12, struct vub_mem_region)
+/*
+ * In: struct vub_mem_table header with @nregions = capacity of the array that
+ * follows. Out: @nregions = number of mapped regions, and that many regions in
+ * IOVA order with @iova, @size, @perm; @uaddr is 0 (the pinning process's
+ * address means nothing to the caller). E2BIG: capacity too small (@nregions
+ * then holds the number needed, no region is written).
+ */
+#define VUB_GET_MEM_TABLE	_IOWR(VUB_IOCTL_MAGIC, 0x13, struct vub_mem_table)
 
 /*
  * In: the queue. Requires FEATURES_OK and, after DRIVER_OK, the
@@ -400,6 +446,14 @@ struct vub_doorbell_handle {
  * queue; EINVAL: index, flags or reserved; EMFILE/ENFILE.
  */
 #define VUB_GET_DOORBELL_FD	_IOWR(VUB_IOCTL_MAGIC, 0x29, struct vub_doorbell_handle)
+/*
+ * In: struct vub_queue_start with @index, every other field zero. Out: the
+ * queue as it was started: @size, @flags (VUB_QUEUE_F_PACKED, _NO_CALL, and
+ * _DISABLED when it is not enabled now), the three ring IOVAs and the start
+ * indices given to VUB_START_QUEUE; @kick_fd, @call_fd, @err_fd are -1.
+ * EINVAL: index out of range, non-zero input field, queue not started.
+ */
+#define VUB_GET_QUEUE_CONFIG	_IOWR(VUB_IOCTL_MAGIC, 0x2a, struct vub_queue_start)
 
 /* Stop all DMA and interrupts, keep state. EOPNOTSUPP without the ability. */
 #define VUB_SUSPEND		_IO(VUB_IOCTL_MAGIC, 0x30)
@@ -416,5 +470,117 @@ struct vub_doorbell_handle {
  * SIGBUS until the device is usable again, when the next touch maps the page
  * anew. VUB_GET_DOORBELL_FD hands out a file that maps only one doorbell.
  */
+
+/*
+ * Generic netlink family "vubridge": what is bound, who owns it, its
+ * queues, and events. See Documentation/userspace-api/vubridge.rst.
+ */
+
+#define VUB_GENL_NAME		"vubridge"
+#define VUB_GENL_VERSION	1
+#define VUB_GENL_MCGRP_EVENTS	"events"
+
+/*
+ * Commands. GET commands are open to every user; BIND/UNBIND need
+ * CAP_NET_ADMIN (GENL_ADMIN_PERM: EPERM otherwise). Errors carry an extack
+ * message naming what was wrong.
+ */
+enum vub_cmd {
+	VUB_CMD_UNSPEC,
+	/*
+	 * doit: VUB_ATTR_DEV_NAME (ENODEV: not bound to vubridge);
+	 * dumpit: every bound device
+	 */
+	VUB_CMD_DEV_GET,
+	/*
+	 * doit: DEV_NAME + QUEUE_INDEX (ERANGE: index);
+	 * dumpit: DEV_NAME required, every queue
+	 */
+	VUB_CMD_QUEUE_GET,
+	/*
+	 * DEV_NAME: steer an existing vDPA device to vubridge
+	 * (driver_override + attach, after releasing another driver).
+	 * ENODEV: no such vDPA device; EALREADY: bound to vubridge;
+	 * EBUSY: bound to vubridge and its file open
+	 */
+	VUB_CMD_DEV_BIND,
+	/*
+	 * DEV_NAME: release from vubridge, clear the override, let the bus
+	 * probe other drivers. ENODEV: not bound to vubridge; EBUSY: file open
+	 */
+	VUB_CMD_DEV_UNBIND,
+	VUB_CMD_EVENT,		/* notifications on the "events" group only */
+	__VUB_CMD_MAX,
+};
+
+#define VUB_CMD_MAX (__VUB_CMD_MAX - 1)
+
+enum vub_attr {
+	VUB_ATTR_UNSPEC,
+	VUB_ATTR_PAD,
+	VUB_ATTR_DEV_NAME,		/* string: vDPA device name */
+	VUB_ATTR_DEV_NODE,		/* string: /dev/vubridge/<name> */
+	/* string: management device ("vdpasim_net", "pci/0000:00:04.0") */
+	VUB_ATTR_MGMTDEV_NAME,
+	VUB_ATTR_DEVICE_ID,		/* u32: virtio device id */
+	VUB_ATTR_VENDOR_ID,		/* u32 */
+	VUB_ATTR_DEVICE_FEATURES,	/* u64: what the device offers */
+	VUB_ATTR_NEGOTIATED_FEATURES,	/* u64: present once features were set */
+	VUB_ATTR_STATUS,		/* u8: virtio status byte */
+	VUB_ATTR_NUM_QUEUES,		/* u32 */
+	VUB_ATTR_MAX_QUEUE_SIZE,	/* u32 */
+	VUB_ATTR_ABILITIES,		/* u64: VUB_ABILITY_* mask */
+	VUB_ATTR_OWNER_PID,		/* u32: present while the file is open */
+	VUB_ATTR_OWNER_LABEL,		/* string: from VUB_SET_OWNER_INFO */
+	VUB_ATTR_FRONTEND_CONNECTED,	/* u8: 0 or 1, while the file is open */
+	VUB_ATTR_FRONTEND_PID,		/* u32: with FRONTEND_CONNECTED 1 */
+	VUB_ATTR_FRONTEND_UID,		/* u32: with FRONTEND_CONNECTED 1 */
+	VUB_ATTR_PINNED_PAGES,		/* u64: pages pinned for this device */
+	VUB_ATTR_MEM_REGIONS,		/* u32: mapped regions */
+	VUB_ATTR_KICKS,			/* u64: sum over the queues */
+	VUB_ATTR_INTERRUPTS,		/* u64: sum over the queues */
+	VUB_ATTR_QUEUE_INDEX,		/* u32 */
+	VUB_ATTR_QUEUE_FLAGS,		/* u32: VUB_QUEUE_INFO_F_* */
+	VUB_ATTR_QUEUE_SIZE,		/* u32: 0 unless started */
+	VUB_ATTR_QUEUE_MAX_SIZE,	/* u32 */
+	VUB_ATTR_QUEUE_PACKED,		/* u8: 1 for a packed ring */
+	VUB_ATTR_QUEUE_DESC_ADDR,	/* u64: IOVA, started queues */
+	VUB_ATTR_QUEUE_DRIVER_ADDR,	/* u64: IOVA, started queues */
+	VUB_ATTR_QUEUE_DEVICE_ADDR,	/* u64: IOVA, started queues */
+	VUB_ATTR_QUEUE_AVAIL_IDX,	/* u32: where the device can report it */
+	VUB_ATTR_QUEUE_USED_IDX,	/* u32: where the device can report it */
+	VUB_ATTR_QUEUE_KICKS,		/* u64 */
+	VUB_ATTR_QUEUE_INTERRUPTS,	/* u64 */
+	VUB_ATTR_VENDOR_STATS,		/* nest of VUB_ATTR_VENDOR_STAT */
+	VUB_ATTR_VENDOR_STAT,		/* nest: NAME + VALUE */
+	VUB_ATTR_VENDOR_STAT_NAME,	/* string */
+	VUB_ATTR_VENDOR_STAT_VALUE,	/* u64 */
+	VUB_ATTR_EVENT,			/* u32: VUB_EVENT_* */
+	__VUB_ATTR_MAX,
+};
+
+#define VUB_ATTR_MAX (__VUB_ATTR_MAX - 1)
+
+/*
+ * VUB_CMD_EVENT carries VUB_ATTR_EVENT and VUB_ATTR_DEV_NAME, plus:
+ * OWNER_* : VUB_ATTR_OWNER_PID; FRONTEND_CONNECTED: VUB_ATTR_FRONTEND_PID,
+ * _UID, VUB_ATTR_OWNER_LABEL; ERROR: VUB_ATTR_QUEUE_INDEX when the device
+ * names a queue.
+ */
+enum vub_event {
+	VUB_EVENT_UNSPEC,
+	VUB_EVENT_BOUND,		/* a device was bound (its node exists) */
+	VUB_EVENT_UNBOUND,		/* ... unbound or removed */
+	VUB_EVENT_OWNER_ATTACHED,	/* file opened, or owner changed */
+	VUB_EVENT_OWNER_RELEASED,	/* last reference closed */
+	VUB_EVENT_FRONTEND_CONNECTED,
+	VUB_EVENT_FRONTEND_DISCONNECTED,
+	VUB_EVENT_CONFIG_CHANGED,	/* the device's config interrupt */
+	VUB_EVENT_RESET,		/* VUB_RESET or VUB_SET_STATUS 0 */
+	VUB_EVENT_ERROR,		/* the device reported an error */
+	__VUB_EVENT_MAX,
+};
+
+#define VUB_EVENT_MAX (__VUB_EVENT_MAX - 1)
 
 #endif /* _UAPI_LINUX_VUBRIDGE_H */
