@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "sock_perm.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS		100
@@ -337,7 +338,7 @@ static int listen_on(struct endpoint *ep, const char *dir)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	old = umask(0117);	/* the socket is created mode 0660 */
+	old = umask(sock_perm_umask());	/* --socket-mode, default 0660 */
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (ret == 0 &&
@@ -345,6 +346,12 @@ static int listen_on(struct endpoint *ep, const char *dir)
 	    S_ISSOCK(st.st_mode)) {
 		ep->sock_dev = st.st_dev;
 		ep->sock_ino = st.st_ino;
+		ret = sock_perm_apply(ep->dir_fd, ep->sock_name, st.st_ino,
+				      ep->dev->name);
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
 		ret = listen(fd, 4);
 	} else if (ret == 0) {
 		errno = EEXIST;	/* replaced between bind and check */

@@ -13,7 +13,7 @@ struct endpoint;
 
 /*
  * Serve @dev (taken). Server mode: listen on @sock_dir/<name>.sock (mode
- * 0660). Client mode (@client_path set): connect there, reconnecting with
+ * 0660 or --socket-mode, group --socket-group: sock_perm.h). Client mode (@client_path set): connect there, reconnecting with
  * back-off. NULL on failure (the device is destroyed).
  */
 struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,

@@ -21,6 +21,8 @@
 #include "endpoint.h"
 #include "log.h"
 #include "loop.h"
+#include "sd_notify.h"
+#include "sock_perm.h"
 #include "vdpa_device.h"
 
 #ifndef VUB_VERSION
@@ -58,6 +60,10 @@ static void usage(FILE *f)
 "vhost-user back-ends.\n"
 "\n"
 "  -s, --socket-dir DIR   listen on DIR/NAME.sock (default " DEFAULT_SOCKET_DIR ")\n"
+"      --socket-group GROUP  give the sockets to GROUP (name or number; the\n"
+"                         daemon's user must be a member), so a VMM in\n"
+"                         GROUP can connect (default: the daemon's group)\n"
+"      --socket-mode MODE the sockets' mode, octal (default 0660)\n"
 "  -d, --device NAME      serve only NAME (repeatable; default: every device)\n"
 "  -c, --client PATH      connect to a VMM's vhost-user server socket PATH\n"
 "                         instead of listening (one --device), reconnecting\n"
@@ -285,6 +291,8 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "max-session-fds", required_argument, NULL, 'F' },
 		{ "max-pinned", required_argument, NULL, 'P' },
+		{ "socket-group", required_argument, NULL, 'G' },
+		{ "socket-mode", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -311,6 +319,14 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			g.client_path = optarg;
+			break;
+		case 'G':
+			if (sock_perm_set_group(optarg) < 0)
+				return 2;
+			break;
+		case 'M':
+			if (sock_perm_set_mode(optarg) < 0)
+				return 2;
 			break;
 		case 'P':
 			vu_pin_limit = size_arg("--max-pinned", optarg);
@@ -396,6 +412,10 @@ int main(int argc, char **argv)
 				 node);
 	}
 
+	for (i = 0, c = 0; i < MAX_DEVICES; i++)
+		c += g.served[i].ep != NULL;
+	notify_ready((unsigned int)c);
+
 	g.running = true;
 	while (g.running) {
 		ret = ep_loop_run_once(g.loop, -1);
@@ -406,6 +426,7 @@ int main(int argc, char **argv)
 		reap_gone();
 	}
 
+	notify_stopping();
 	for (i = 0; i < MAX_DEVICES; i++) {
 		if (g.served[i].ep) {
 			endpoint_free(g.served[i].ep);

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
+# Usage: scripts/kdir.sh [--product]
+#
 # Print the kernel build directory (KDIR) to build vubridge against:
 #   1. $KDIR if set;
-#   2. /lib/modules/$(uname -r)/build if the running kernel is a 6.12 one and
-#      its build directory has a Makefile;
+#   2. /lib/modules/$(uname -r)/build if its build directory has a Makefile
+#      and the running kernel is a 6.12 one (the test bed's kernel) or
+#      --product is given (the product builds for the host it runs on);
 #   3. the newest /usr/src/linux-headers-6.12*-amd64 (bookworm-backports).
 # Prints nothing and fails if none exists (run scripts/deps.sh, or set KDIR).
 set -eu
@@ -15,8 +18,8 @@ if [ -n "${KDIR:-}" ]; then
 fi
 
 run=/lib/modules/$(uname -r)/build
-case $(uname -r) in
-6.12.*)
+case ${1:-}:$(uname -r) in
+--product:* | *:6.12.*)
 	if [ -f "$run/Makefile" ]; then
 		echo "$run"
 		exit 0
