@@ -92,12 +92,13 @@ vubctl:
 man:
 	$(MAKE) -f dist/Makefile man VERSION=$(VERSION)
 
-selftests: deps sims
+selftests: deps sims $(if $(HAVE_VUBCTL),vubctl)
 	$(MAKE) -C selftests
 
 build-hosttests: deps sims
 	$(if $(HAVE_DAEMON),$(MAKE) -C daemon hosttests)
 	$(if $(HAVE_SELFTESTS),$(MAKE) -C selftests hosttests)
+	$(if $(HAVE_VUBCTL),$(MAKE) -C tools/vubctl hosttests)
 
 hosttests:
 	@scripts/check.sh --host
@@ -149,4 +150,5 @@ clean:
 		.*.cmd .module-common.o modules.order Module.symvers
 	$(if $(HAVE_DAEMON),$(MAKE) -C daemon clean)
 	$(if $(HAVE_SELFTESTS),$(MAKE) -C selftests clean)
+	$(if $(HAVE_VUBCTL),$(MAKE) -C tools/vubctl clean)
 	rm -rf build
