@@ -64,6 +64,15 @@ struct vu_shmem_region {
 	uint64_t length;
 };
 
+/* Who serves a device, for operators (owner_info.c). */
+#define VU_OWNER_LABEL_LEN	112	/* terminating NUL included */
+struct vu_owner_info {
+	char label[VU_OWNER_LABEL_LEN];	/* printable ASCII */
+	bool frontend;			/* a front-end is connected */
+	int32_t frontend_pid;		/* its pid and uid (SO_PEERCRED) */
+	uint32_t frontend_uid;
+};
+
 struct vu_backend_req;
 struct vu_device;
 
@@ -129,6 +138,10 @@ struct vu_device_ops {
 	/* Net: MTU from NET_SET_MTU; RARP after migration. Optional. */
 	int (*set_mtu)(struct vu_device *dev, uint16_t mtu);
 	int (*send_rarp)(struct vu_device *dev, const uint8_t mac[6]);
+	/* Register who serves the device (VUB_SET_OWNER_INFO); -ENOTTY
+	 * when the module cannot. Optional. */
+	int (*set_owner_info)(struct vu_device *dev,
+			      const struct vu_owner_info *oi);
 	/* Release everything (the device file included). */
 	void (*destroy)(struct vu_device *dev);
 };
@@ -143,6 +156,7 @@ struct vu_device {
 	uint32_t min_queue_size;
 	bool late_start;	/* queues may start after DRIVER_OK */
 	bool gone;		/* the device disappeared (ENODEV) */
+	bool owner_info_unsupported;	/* said once: no VUB_SET_OWNER_INFO */
 	/* set_mem_table/add_mem_region may take long (they pin): the engine
 	 * calls them on a worker thread, touching nothing else of the
 	 * device meanwhile. */

@@ -22,6 +22,7 @@
 #include "endpoint.h"
 #include "sock_perm.h"
 #include "log.h"
+#include "owner_info.h"
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
@@ -69,6 +70,8 @@ static void on_session_end(struct vu_session *s, void *arg)
 		log_info(ep->dev->name, "session ended; resetting the device");
 	vu_session_destroy(s);
 	ep->session = NULL;
+	if (!ep->dev->gone)
+		endpoint_owner_register(ep, -1);
 	if (ep->client_path && !ep->dev->gone) {
 		ep->backoff_ms = BACKOFF_MIN_MS;
 		arm_reconnect(ep);
@@ -83,6 +86,7 @@ static int start_session(struct endpoint *ep, int fd)
 		close(fd);
 		return -ENOMEM;
 	}
+	endpoint_owner_register(ep, fd);
 	return 0;
 }
 
@@ -424,6 +428,8 @@ struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
 	} else if (!sock_dir || listen_on(ep, sock_dir) < 0) {
 		goto err;
 	}
+	if (!ep->session)
+		endpoint_owner_register(ep, -1);
 	return ep;
 err:
 	endpoint_free(ep);
@@ -452,6 +458,13 @@ void endpoint_free(struct endpoint *ep)
 	log_info(ep->dev->name, "no longer served");
 	ep->dev->ops->destroy(ep->dev);
 	free(ep);
+}
+
+int endpoint_owner_register(struct endpoint *ep, int frontend_fd)
+{
+	return owner_info_register(ep->dev, ep->client_path ? ep->client_path
+							    : ep->sock_path,
+				   frontend_fd);
 }
 
 const char *endpoint_name(const struct endpoint *ep)

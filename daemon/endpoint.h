@@ -22,6 +22,13 @@ struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
  * device, remove the socket, free. */
 void endpoint_free(struct endpoint *ep);
 const char *endpoint_name(const struct endpoint *ep);
+/*
+ * Register with the module who serves the device: the socket path (client
+ * mode: the VMM's) and the front-end on @frontend_fd, or none (-1). Done
+ * on start, on each connect and disconnect; a successor daemon that
+ * adopted the device and the connection calls it once.
+ */
+int endpoint_owner_register(struct endpoint *ep, int frontend_fd);
 /* The device disappeared underneath (ENODEV seen). */
 bool endpoint_device_gone(const struct endpoint *ep);
 

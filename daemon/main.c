@@ -21,6 +21,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "loop.h"
+#include "nl_events.h"
 #include "sd_notify.h"
 #include "sock_perm.h"
 #include "vdpa_device.h"
@@ -49,6 +50,7 @@ static struct {
 	bool foreground;
 	struct ep_loop *loop;
 	struct served served[MAX_DEVICES];
+	struct nl_events *events;
 	bool running;
 } g = { .socket_dir = DEFAULT_SOCKET_DIR };
 
@@ -128,6 +130,7 @@ static void device_added(void *arg, const char *name, const char *devnode)
 	unsigned int i;
 
 	(void)arg;
+	nl_events_join(g.events);	/* the module is there now */
 	if (!wanted(name) || find_served(name))
 		return;
 	for (i = 0; i < MAX_DEVICES && !sv; i++)
@@ -159,6 +162,23 @@ static void device_removed(void *arg, const char *name)
 	log_info(name, "device removed");
 	endpoint_free(sv->ep);
 	sv->ep = NULL;
+}
+
+/* vubridge's events: a device bound or unbound is taken or dropped as
+ * its uevent would have it (also where no udev daemon runs). */
+static void on_nl_event(void *arg, uint32_t event, const char *name,
+			int64_t queue)
+{
+	char node[PATH_MAX];
+
+	if (event == VUB_EVENT_BOUND) {
+		snprintf(node, sizeof(node), DEV_DIR "/%s", name);
+		device_added(arg, name, node);
+	} else if (event == VUB_EVENT_UNBOUND) {
+		device_removed(arg, name);
+	} else {
+		nl_events_log(event, name, queue);
+	}
 }
 
 /* A device that vanished without a uevent reaching us (ENODEV seen). */
@@ -398,6 +418,8 @@ int main(int argc, char **argv)
 		 VUB_VERSION, g.client_path ? "client mode" : g.socket_dir,
 		 (unsigned long long)(vu_pin_limit >> 20));
 
+	g.events = nl_events_new(ep_loop_base(g.loop), on_nl_event, NULL);
+	nl_events_join(g.events);
 	disc = discovery_start(ep_loop_base(g.loop), device_added,
 			       device_removed, NULL);
 	/* Devices named on the command line, also without udev. */
@@ -434,6 +456,7 @@ int main(int argc, char **argv)
 		}
 	}
 	discovery_stop(disc);
+	nl_events_free(g.events);
 	ep_loop_free(g.loop);
 	close(sfd);
 	log_info("-", "stopped");

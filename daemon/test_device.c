@@ -299,6 +299,17 @@ static int td_send_rarp(struct vu_device *dev, const uint8_t mac[6])
 	return ret;
 }
 
+static int td_set_owner_info(struct vu_device *dev,
+			     const struct vu_owner_info *oi)
+{
+	struct test_device *td = to_td(dev);
+	int ret = td_call(td, TD_OP_SET_OWNER_INFO);
+
+	if (!ret)
+		td->owner = *oi;
+	return ret;
+}
+
 static void td_destroy(struct vu_device *dev)
 {
 	test_device_free(to_td(dev));
@@ -328,6 +339,7 @@ static const struct vu_device_ops td_ops = {
 	.config_event_ack = td_config_event_ack,
 	.set_mtu = td_set_mtu,
 	.send_rarp = td_send_rarp,
+	.set_owner_info = td_set_owner_info,
 	.destroy = td_destroy,
 };
 

@@ -34,6 +34,7 @@ enum td_op {
 	TD_OP_SET_BACKEND_REQ,
 	TD_OP_SET_MTU,
 	TD_OP_SEND_RARP,
+	TD_OP_SET_OWNER_INFO,
 	TD_OP_MAX
 };
 
@@ -65,6 +66,7 @@ struct test_device {
 	uint16_t mtu;
 	uint8_t rarp_mac[6];
 	uint32_t frames;		/* loopback frames; in snapshots */
+	struct vu_owner_info owner;	/* the last owner facts registered */
 	unsigned int mem_delay_ms;	/* memory hooks take this long, as
 					 * pinning a large VM does */
 };

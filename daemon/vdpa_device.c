@@ -422,6 +422,24 @@ static int vd_set_mtu(struct vu_device *dev, uint16_t mtu)
 	return 0;
 }
 
+static int vd_set_owner_info(struct vu_device *dev,
+			     const struct vu_owner_info *oi)
+{
+	struct vub_owner_info info = { 0 };
+
+	_Static_assert(sizeof(info.label) == sizeof(oi->label),
+		       "owner label sizes differ");
+	memcpy(info.label, oi->label, sizeof(info.label));
+	info.label[sizeof(info.label) - 1] = '\0';
+	if (oi->frontend) {
+		info.flags = VUB_OWNER_F_FRONTEND;
+		info.frontend_pid = oi->frontend_pid;
+		info.frontend_uid = oi->frontend_uid;
+	}
+	return vd_ioctl(to_vd(dev), VUB_SET_OWNER_INFO, &info,
+			"VUB_SET_OWNER_INFO");
+}
+
 static void vd_destroy(struct vu_device *dev)
 {
 	struct vdpa_dev *vd = to_vd(dev);
@@ -458,6 +476,7 @@ static const struct vu_device_ops vdpa_ops = {
 	.config_event_ack = vd_config_event_ack,
 	.set_mtu = vd_set_mtu,
 	.send_rarp = NULL,	/* a vDPA device sends its own announcements */
+	.set_owner_info = vd_set_owner_info,
 	.destroy = vd_destroy,
 };
 

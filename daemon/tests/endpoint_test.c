@@ -111,6 +111,45 @@ TEST_F(ep, server_socket_one_frontend_at_a_time)
 	EXPECT_NE(0, access(self->path, F_OK));
 }
 
+/*
+ * The owner facts "vubctl dev show" displays: the socket path from the
+ * start, the front-end's pid and uid (SO_PEERCRED) while it is connected.
+ */
+TEST_F(ep, owner_facts_follow_the_frontend)
+{
+	struct vu_fe a;
+
+	self->ep = endpoint_new(td_dev(self->td), ep_loop_base(self->loop),
+				self->dir, NULL);
+	ASSERT_NE(NULL, self->ep);
+	EXPECT_EQ(1, self->td->calls[TD_OP_SET_OWNER_INFO]);
+	EXPECT_STREQ(self->path, self->td->owner.label);
+	EXPECT_FALSE(self->td->owner.frontend);
+
+	ASSERT_EQ(0, vu_fe_connect(&a, self->path, 1000));
+	fe_attach(&a, self->loop);
+	ASSERT_EQ(0, vu_fe_negotiate(&a, ~0ull, ~0ull));
+	EXPECT_EQ(2, self->td->calls[TD_OP_SET_OWNER_INFO]);
+	EXPECT_STREQ(self->path, self->td->owner.label);
+	EXPECT_TRUE(self->td->owner.frontend);
+	EXPECT_EQ(getpid(), self->td->owner.frontend_pid);
+	EXPECT_EQ(getuid(), self->td->owner.frontend_uid);
+
+	vu_fe_close(&a);
+	ep_loop_run_once(self->loop, 100);
+	EXPECT_EQ(3, self->td->calls[TD_OP_SET_OWNER_INFO]);
+	EXPECT_FALSE(self->td->owner.frontend);
+	EXPECT_EQ(0, self->td->owner.frontend_pid);
+	EXPECT_STREQ(self->path, self->td->owner.label);
+
+	/* A successor re-registers in one call; a refusal is harmless. */
+	self->td->fail_op = TD_OP_SET_OWNER_INFO;
+	self->td->fail_errno = EINVAL;
+	EXPECT_EQ(-EINVAL, endpoint_owner_register(self->ep, -1));
+	EXPECT_EQ(0, endpoint_owner_register(self->ep, -1));
+	EXPECT_EQ(5, self->td->calls[TD_OP_SET_OWNER_INFO]);
+}
+
 static int listen_at(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -554,6 +554,29 @@ static int do_queue_info(struct fake_vub *fv, struct vub_queue_info *qi)
 }
 
 /* Handle one ioctl; @line gets what is logged (empty: not logged). */
+
+/* As the module checks it: flags known, pid/uid only with a front-end,
+ * reserved zero, the label printable and NUL-terminated. Not logged: it
+ * is not device state. */
+static int set_owner_info(struct fake_vub *fv, const struct vub_owner_info *oi)
+{
+	size_t i;
+
+	if ((oi->flags & ~VUB_OWNER_F_FRONTEND) || oi->reserved0 ||
+	    oi->reserved[0] || oi->reserved[1] ||
+	    (!(oi->flags & VUB_OWNER_F_FRONTEND) &&
+	     (oi->frontend_pid || oi->frontend_uid)))
+		return -EINVAL;
+	for (i = 0; i < sizeof(oi->label) && oi->label[i]; i++)
+		if (oi->label[i] < 0x20 || oi->label[i] > 0x7e)
+			return -EINVAL;
+	if (i == sizeof(oi->label))
+		return -EINVAL;
+	fv->owner = *oi;
+	fv->owner_sets++;
+	return 0;
+}
+
 static int dispatch(struct fake_vub *fv, unsigned long req, void *arg,
 		    char *line, size_t len)
 {
@@ -732,6 +755,8 @@ static int dispatch(struct fake_vub *fv, unsigned long req, void *arg,
 		snprintf(line, len, "RESET");
 		device_reset(fv, true);
 		return 0;
+	case VUB_SET_OWNER_INFO:
+		return set_owner_info(fv, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -70,6 +70,8 @@ struct fake_vub {
 	struct fv_region regions[FV_MAX_REGIONS];
 	struct fv_queue q[FV_MAX_QUEUES];
 	unsigned int opens;
+	struct vub_owner_info owner;	/* VUB_SET_OWNER_INFO's last */
+	unsigned int owner_sets;
 	/* fault injection: the @fail_nth next call of @fail_req fails */
 	unsigned long fail_req;
 	unsigned int fail_nth;

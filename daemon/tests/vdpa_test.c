@@ -20,6 +20,8 @@
 
 #include "kselftest_harness.h"
 
+#include "owner_info.h"
+
 #include "fake_vub.h"
 #include "guest_mem.h"
 #include "log.h"
@@ -449,6 +451,29 @@ TEST_F(vdpa, queue_num_counts_every_queue)
 	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, ALL_PF));
 	ASSERT_EQ(0, vu_fe_get_u64(&self->fe, VU_GET_QUEUE_NUM, &n));
 	EXPECT_EQ(1, n);
+}
+
+/* The owner facts reach the module as VUB_SET_OWNER_INFO wants them. */
+TEST_F(vdpa, owner_facts_reach_the_module)
+{
+	int sv[2];
+
+	ASSERT_EQ(0, owner_info_register(self->dev, "/run/vubridge/fake0.sock",
+					 -1));
+	EXPECT_EQ(1, self->fv->owner_sets);
+	EXPECT_STREQ("/run/vubridge/fake0.sock", self->fv->owner.label);
+	EXPECT_EQ(0, self->fv->owner.flags);
+	EXPECT_EQ(0, self->fv->owner.frontend_pid);
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, owner_info_register(self->dev, "/x\n\x80y", sv[0]));
+	EXPECT_EQ(VUB_OWNER_F_FRONTEND, self->fv->owner.flags);
+	EXPECT_EQ(getpid(), self->fv->owner.frontend_pid);
+	EXPECT_EQ(getuid(), self->fv->owner.frontend_uid);
+	/* Bytes the module refuses are shown as '?'. */
+	EXPECT_STREQ("/x??y", self->fv->owner.label);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 TEST_HARNESS_MAIN
