@@ -76,6 +76,7 @@ static int vub_open(struct inode *inode, struct file *file)
 	v->opened = true;
 	v->mapping = file->f_mapping;
 	vub_owner_open(v);
+	vub_event_owner(v, VUB_EVENT_OWNER_ATTACHED, v->owner);
 	get_device(&v->dev);
 	file->private_data = v;
 	ret = 0;
@@ -91,8 +92,10 @@ static int vub_release(struct inode *inode, struct file *file)
 	struct vub_dev *v = file->private_data;
 
 	mutex_lock(&v->lock);
-	if (!v->dead)
+	if (!v->dead) {
 		vub_session_close(v);
+		vub_owner_events_close(v);
+	}
 	v->opened = false;
 	v->mapping = NULL;
 	vub_owner_close(v);
@@ -111,7 +114,13 @@ static long vub_ioctl_api_version(struct vub_dev *v, u64 __user *argp)
 	return 0;
 }
 
-static u64 vub_abilities(struct vub_dev *v)
+/**
+ * vub_abilities() - the VUB_ABILITY_* mask of a device
+ * @v: device, lock held, not dead
+ *
+ * Return: the mask.
+ */
+u64 vub_abilities(struct vub_dev *v)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
 	u64 a = 0;

@@ -72,8 +72,10 @@ static void vub_check_needs_reset(struct vub_dev *v)
 {
 	if (!(vub_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
-	if (!atomic_xchg(&v->needs_reset, 1))
+	if (!atomic_xchg(&v->needs_reset, 1)) {
 		vub_vqs_signal_err(v);
+		vub_event(v, VUB_EVENT_ERROR);
+	}
 }
 
 /*
@@ -86,6 +88,7 @@ static void vub_status_work_fn(struct work_struct *work)
 	struct vub_dev *v = container_of(work, struct vub_dev, status_work);
 
 	vub_signal_config(v);
+	vub_event(v, VUB_EVENT_CONFIG_CHANGED);
 	vub_check_needs_reset(v);
 }
 
@@ -130,6 +133,7 @@ static void vub_cfgpoll_fn(struct work_struct *work)
 		memcpy(v->cfg_snap, now, v->cfg_size);
 		v->cfg_gen = gen;
 		vub_signal_config(v);
+		vub_event(v, VUB_EVENT_CONFIG_CHANGED);
 	}
 	vub_check_needs_reset(v);
 

@@ -180,52 +180,58 @@ out:
 	return ret;
 }
 
-long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp)
+/**
+ * vub_queue_info_fill() - facts about one queue, for the ioctl and netlink
+ * @v: device, lock held, not dead
+ * @idx: queue index, < @v->nvqs
+ * @qi: filled completely
+ */
+void vub_queue_info_fill(struct vub_dev *v, u16 idx, struct vub_queue_info *qi)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
 	struct vdpa_notification_area area;
-	struct vub_queue_info qi;
-	struct vub_vq *vq;
-	long ret;
-	u16 idx;
+	struct vub_vq *vq = &v->vqs[idx];
 
-	ret = -EFAULT;
-	if (copy_from_user(&qi, argp, sizeof(qi)))
-		return ret;
-	ret = -EINVAL;
-	if (qi.reserved[0] || qi.reserved[1])
-		return ret;
-	if (qi.index >= v->nvqs)
-		return ret;
-	idx = array_index_nospec(qi.index, v->nvqs);
-	vq = &v->vqs[idx];
-
-	/* Everything but the index is output. */
-	memset(&qi, 0, sizeof(qi));
-	qi.index = idx;
+	memset(qi, 0, sizeof(*qi));
+	qi->index = idx;
 
 	if (vub_doorbell_area(v, idx, &area)) {
-		qi.flags |= VUB_QUEUE_INFO_F_DOORBELL;
-		qi.doorbell_offset = (u64)idx << PAGE_SHIFT;
-		qi.doorbell_size = PAGE_SIZE;
-		qi.doorbell_page_offset = offset_in_page(area.addr);
+		qi->flags |= VUB_QUEUE_INFO_F_DOORBELL;
+		qi->doorbell_offset = (u64)idx << PAGE_SHIFT;
+		qi->doorbell_size = PAGE_SIZE;
+		qi->doorbell_page_offset = offset_in_page(area.addr);
 	}
-	qi.irq = -1;
+	qi->irq = -1;
 	if (ops->get_vq_irq) {
 		int irq = ops->get_vq_irq(v->vdpa, idx);
 
 		if (irq >= 0) {
-			qi.flags |= VUB_QUEUE_INFO_F_IRQ;
-			qi.irq = irq;
+			qi->flags |= VUB_QUEUE_INFO_F_IRQ;
+			qi->irq = irq;
 		}
 	}
 	if (vq->started) {
-		qi.flags |= VUB_QUEUE_INFO_F_STARTED;
-		qi.size = vq->size;
+		qi->flags |= VUB_QUEUE_INFO_F_STARTED;
+		qi->size = vq->size;
 	}
 	if (vq->enabled)
-		qi.flags |= VUB_QUEUE_INFO_F_ENABLED;
-	qi.max_size = ops->get_vq_num_max(v->vdpa);
+		qi->flags |= VUB_QUEUE_INFO_F_ENABLED;
+	qi->max_size = ops->get_vq_num_max(v->vdpa);
+}
+
+long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp)
+{
+	struct vub_queue_info qi;
+
+	if (copy_from_user(&qi, argp, sizeof(qi)))
+		return -EFAULT;
+	if (qi.reserved[0] || qi.reserved[1])
+		return -EINVAL;
+	if (qi.index >= v->nvqs)
+		return -EINVAL;
+
+	/* Everything but the index is output. */
+	vub_queue_info_fill(v, array_index_nospec(qi.index, v->nvqs), &qi);
 
 	if (copy_to_user(argp, &qi, sizeof(qi)))
 		return -EFAULT;

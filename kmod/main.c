@@ -186,14 +186,25 @@ static int vub_probe(struct vdpa_device *vdpa)
 	v->cdev.owner = THIS_MODULE;
 
 	vdpa_set_drvdata(vdpa, v);
+	/* Listed first: once the node exists, it can be opened and reported. */
+	ret = vub_registry_add(v);
+	if (ret)
+		goto err_drvdata;
 	ret = cdev_device_add(&v->cdev, &v->dev);
-	if (ret) {
-		vdpa_set_drvdata(vdpa, NULL);
-		goto err_put;
-	}
+	if (ret)
+		goto err_registry;
 
+	vub_event(v, VUB_EVENT_BOUND);
 	return 0;
 
+err_registry:
+	vub_registry_del(v);
+	/* A netlink lookup that found it meanwhile must not use the device. */
+	mutex_lock(&v->lock);
+	WRITE_ONCE(v->dead, true);
+	mutex_unlock(&v->lock);
+err_drvdata:
+	vdpa_set_drvdata(vdpa, NULL);
 err_put:
 	put_device(&v->dev);
 	return ret;
@@ -211,6 +222,8 @@ static void vub_remove(struct vdpa_device *vdpa)
 {
 	struct vub_dev *v = vdpa_get_drvdata(vdpa);
 
+	/* Netlink no longer finds it; lookups in flight see @dead below. */
+	vub_registry_del(v);
 	/* No new opens; the sysfs attributes are gone after this. */
 	cdev_device_del(&v->cdev, &v->dev);
 
@@ -228,11 +241,13 @@ static void vub_remove(struct vdpa_device *vdpa)
 	vub_mem_release_stranded(v);
 	mutex_unlock(&v->lock);
 
+	/* The last event about it: a dead file sends none. */
+	vub_event(v, VUB_EVENT_UNBOUND);
 	vdpa_set_drvdata(vdpa, NULL);
 	put_device(&v->dev);
 }
 
-static struct vdpa_driver vub_driver = {
+struct vdpa_driver vub_driver = {
 	.driver = {
 		.name = VUB_DRV_NAME,
 	},
@@ -287,12 +302,19 @@ static int __init vub_init(void)
 	if (ret)
 		goto err_chrdev;
 
-	ret = vdpa_register_driver(&vub_driver);
+	/* The family first: probe sends VUB_EVENT_BOUND. */
+	ret = vub_genl_init();
 	if (ret)
 		goto err_class;
 
+	ret = vdpa_register_driver(&vub_driver);
+	if (ret)
+		goto err_genl;
+
 	return 0;
 
+err_genl:
+	vub_genl_exit();
 err_class:
 	class_unregister(&vub_class);
 err_chrdev:
@@ -303,7 +325,14 @@ module_init(vub_init);
 
 static void __exit vub_exit(void)
 {
+	/*
+	 * No bind may attach a device to the driver being unregistered; the
+	 * devices go (sending VUB_EVENT_UNBOUND) while the family exists;
+	 * unregistering the family then waits for the handlers in flight.
+	 */
+	vub_bind_shutdown();
 	vdpa_unregister_driver(&vub_driver);
+	vub_genl_exit();
 	class_unregister(&vub_class);
 	unregister_chrdev_region(vub_devt, VUB_MAX_MINORS);
 	ida_destroy(&vub_minor_ida);

@@ -38,6 +38,20 @@ void vub_owner_close(struct vub_dev *v)
 	memset(&v->owner_info, 0, sizeof(v->owner_info));
 }
 
+/**
+ * vub_owner_events_close() - announce that the owner let go: its front-end
+ *	(if it registered one) is gone, then the owner itself
+ * @v: device, lock held, last reference of the file closed, not dead
+ */
+void vub_owner_events_close(struct vub_dev *v)
+{
+	struct vub_owner_info none = {};
+
+	if (v->owner_info.flags & VUB_OWNER_F_FRONTEND)
+		vub_event_frontend(v, &none);
+	vub_event_owner(v, VUB_EVENT_OWNER_RELEASED, v->owner);
+}
+
 /* Printable ASCII, NUL-terminated inside the array. */
 static bool vub_label_ok(const char *label, size_t size)
 {
@@ -55,6 +69,7 @@ static bool vub_label_ok(const char *label, size_t size)
 long vub_ioctl_set_owner_info(struct vub_dev *v, void __user *argp)
 {
 	struct vub_owner_info in;
+	bool fe_changed;
 	struct pid *pid;
 
 	if (copy_from_user(&in, argp, sizeof(in)))
@@ -77,7 +92,11 @@ long vub_ioctl_set_owner_info(struct vub_dev *v, void __user *argp)
 	if (pid != v->owner) {
 		put_pid(v->owner);
 		v->owner = get_pid(pid);
+		vub_event_owner(v, VUB_EVENT_OWNER_ATTACHED, v->owner);
 	}
+	fe_changed = (in.flags ^ v->owner_info.flags) & VUB_OWNER_F_FRONTEND;
 	v->owner_info = in;
+	if (fe_changed)
+		vub_event_frontend(v, &v->owner_info);
 	return 0;
 }

@@ -174,8 +174,11 @@ long vub_ioctl_set_status(struct vub_dev *v, u8 __user *argp)
 	if (get_user(status, argp))
 		return ret;
 
-	if (!status)
-		return vub_device_reset(v, false);
+	if (!status) {
+		ret = vub_device_reset(v, false);
+		vub_event(v, VUB_EVENT_RESET);
+		return ret;
+	}
 
 	old = vub_status(v);
 	ret = vub_status_check(v, old, status);
@@ -259,5 +262,8 @@ long vub_ioctl_resume(struct vub_dev *v)
 
 long vub_ioctl_reset(struct vub_dev *v)
 {
-	return vub_device_reset(v, true);
+	int ret = vub_device_reset(v, true);
+
+	vub_event(v, VUB_EVENT_RESET);
+	return ret;
 }

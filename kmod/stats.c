@@ -20,13 +20,18 @@
 
 #include "vub.h"
 
-/*
- * Fill @qs->vendor from the device. Devices without vendor statistics, or
- * before FEATURES_OK (the vdpa core asks the same), report none; an error
- * from the device is returned.
+/**
+ * vub_vendor_stats() - fill @qs->vendor and @qs->num_vendor from the device
+ * @v: device, lock held, not dead
+ * @idx: queue index, < @v->nvqs
+ * @qs: counters of the queue
+ *
+ * Devices without vendor statistics, or before FEATURES_OK (the vdpa core
+ * asks the same), report none.
+ *
+ * Return: 0, or the device's error.
  */
-static int vub_vendor_stats(struct vub_dev *v, u16 idx,
-			    struct vub_queue_stats *qs)
+int vub_vendor_stats(struct vub_dev *v, u16 idx, struct vub_queue_stats *qs)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
 	struct vdpa_device *vdpa = v->vdpa;

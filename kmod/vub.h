@@ -5,6 +5,12 @@
  * Lock rules (the order is top to bottom; never take an upper lock while
  * holding a lower one):
  *
+ *   vub_bind_lock (bind.c; mutex)
+ *	Serializes the netlink BIND/UNBIND requests and the start of module
+ *	unload. The driver-core calls made under it take device_lock() of the
+ *	vDPA device, under which probe and remove run.
+ *   device_lock() of the vDPA device (driver core; held around probe and
+ *	remove, and by bind.c to read which driver holds a device)
  *   vub_dev.lock (mutex)
  *	Serializes open, release, every ioctl and the device's removal. It
  *	protects everything marked "[lock]" below. Device ops that may sleep
@@ -18,6 +24,12 @@
  *   vub_bells.lock (mutex; taken by vub_bells_revoke() under vub_dev.lock
  *	and by a doorbell handle's release without it)
  *   the handles' i_mmap_rwsem (unmap_mapping_range())
+ *
+ * The registry of bound devices (registry.c) has its own xarray lock, under
+ * which nothing but get_device() is done; netlink handlers find a device
+ * there, then take vub_dev.lock and check vub_dev.dead. Events (events.c)
+ * are sent in process context with or without vub_dev.lock held; sending
+ * takes only netlink's own locks.
  *
  * The doorbell fault handlers run under mmap_lock and therefore must not
  * take vub_dev.lock (pin_user_pages would invert the order). They run
@@ -52,6 +64,10 @@
 #include <linux/vubridge.h>
 
 struct address_space;
+struct genl_family;
+struct genl_info;
+struct pid;
+struct sk_buff;
 struct eventfd_ctx;
 struct iommu_domain;
 
@@ -262,6 +278,7 @@ struct vub_bells {
  * @owner: thread group of the file's owner: the opener, then the last
  *	caller of VUB_SET_OWNER_INFO; NULL while closed [lock]
  * @owner_info: what the owner registered (VUB_SET_OWNER_INFO) [lock]
+ * @reg_id: position in the registry of bound devices (registry.c)
  */
 struct vub_dev {
 	struct device dev;
@@ -305,6 +322,7 @@ struct vub_dev {
 
 	struct pid *owner;
 	struct vub_owner_info owner_info;
+	u32 reg_id;
 };
 
 static inline struct vub_dev *dev_to_vub(struct device *dev)
@@ -326,12 +344,14 @@ static inline const struct vdpa_config_ops *vub_ops(struct vub_dev *v)
 
 /* main.c */
 extern struct srcu_struct vub_srcu;
+extern struct vdpa_driver vub_driver;
 extern unsigned int vub_config_poll_ms;
 void vub_pinned_add(struct vub_dev *v, long npages);
 
 /* chardev.c */
 extern const struct file_operations vub_fops;
 void vub_session_close(struct vub_dev *v);
+u64 vub_abilities(struct vub_dev *v);
 
 /* state.c */
 u8 vub_status(struct vub_dev *v);
@@ -398,6 +418,7 @@ void vub_doorbell_setup_vma(struct vm_area_struct *vma,
 			    const struct vm_operations_struct *ops);
 void vub_doorbell_zap(struct vub_dev *v);
 int vub_mmap(struct file *file, struct vm_area_struct *vma);
+void vub_queue_info_fill(struct vub_dev *v, u16 idx, struct vub_queue_info *qi);
 long vub_ioctl_get_queue_info(struct vub_dev *v, void __user *argp);
 
 /* bell.c */
@@ -407,9 +428,32 @@ long vub_ioctl_get_doorbell_fd(struct vub_dev *v, void __user *argp);
 /* owner.c */
 void vub_owner_open(struct vub_dev *v);
 void vub_owner_close(struct vub_dev *v);
+void vub_owner_events_close(struct vub_dev *v);
 long vub_ioctl_set_owner_info(struct vub_dev *v, void __user *argp);
 
+/* registry.c */
+int vub_registry_add(struct vub_dev *v);
+void vub_registry_del(struct vub_dev *v);
+struct vub_dev *vub_registry_find(const char *name);
+struct vub_dev *vub_registry_next(unsigned long *pos);
+
+/* genl.c */
+extern struct genl_family vub_genl_family;
+int vub_genl_init(void);
+void vub_genl_exit(void);
+
+/* bind.c */
+int vub_nl_dev_bind(struct sk_buff *skb, struct genl_info *info);
+int vub_nl_dev_unbind(struct sk_buff *skb, struct genl_info *info);
+void vub_bind_shutdown(void);
+
+/* events.c */
+void vub_event(struct vub_dev *v, u32 event);
+void vub_event_owner(struct vub_dev *v, u32 event, struct pid *owner);
+void vub_event_frontend(struct vub_dev *v, const struct vub_owner_info *oi);
+
 /* stats.c */
+int vub_vendor_stats(struct vub_dev *v, u16 idx, struct vub_queue_stats *qs);
 long vub_ioctl_get_queue_stats(struct vub_dev *v, void __user *argp);
 
 #endif /* _VUB_H */
