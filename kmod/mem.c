@@ -935,3 +935,34 @@ long vub_ioctl_get_mem_table(struct vub_dev *v, void __user *argp)
 		return -EFAULT;
 	return 0;
 }
+
+/**
+ * vub_mem_adopt() - charge the caller for the regions another address space
+ *	pinned
+ * @v: device, lock held, not dead
+ *
+ * A successor daemon that received the file registers itself with
+ * VUB_SET_OWNER_INFO; from then on it holds the pages its predecessor
+ * pinned. Their charge moves to the successor's mm->pinned_vm (checked
+ * against its RLIMIT_MEMLOCK like a new pin), so its limit sees them and a
+ * later VUB_SET_MEM_TABLE of its own gets the credit for replacing them. A
+ * region the successor's limit cannot take stays charged where it was.
+ */
+void vub_mem_adopt(struct vub_dev *v)
+{
+	struct mm_struct *mm = current->mm;
+	struct vub_region *r;
+
+	if (!mm)
+		return;
+	list_for_each_entry(r, &v->regions, node) {
+		if (r->mm == mm || !r->accounted)
+			continue;
+		if (vub_charge(mm, r->npages, 0))
+			continue;
+		atomic64_sub(r->npages, &r->mm->pinned_vm);
+		mmdrop(r->mm);
+		r->mm = mm;
+		mmgrab(mm);
+	}
+}

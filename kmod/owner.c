@@ -94,6 +94,8 @@ long vub_ioctl_set_owner_info(struct vub_dev *v, void __user *argp)
 		v->owner = get_pid(pid);
 		vub_event_owner(v, VUB_EVENT_OWNER_ATTACHED, v->owner);
 	}
+	/* The caller holds the pinned pages now: it is charged for them. */
+	vub_mem_adopt(v);
 	fe_changed = (in.flags ^ v->owner_info.flags) & VUB_OWNER_F_FRONTEND;
 	v->owner_info = in;
 	if (fe_changed)

@@ -389,6 +389,7 @@ long vub_ioctl_set_mem_table(struct vub_dev *v, void __user *argp);
 long vub_ioctl_add_mem_region(struct vub_dev *v, void __user *argp);
 long vub_ioctl_del_mem_region(struct vub_dev *v, void __user *argp);
 long vub_ioctl_get_mem_table(struct vub_dev *v, void __user *argp);
+void vub_mem_adopt(struct vub_dev *v);
 
 /* vq.c */
 void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index);

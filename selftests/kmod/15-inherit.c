@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "evwait.h"
 #include "vub_test.h"
@@ -323,6 +324,78 @@ TEST_F(inh, owner_info_checks)
 			TH_LOG("byte 0x%02x accepted", badc[i]);
 		EXPECT_EQ(EINVAL, errno);
 	}
+}
+
+/* VmPin of process @pid in kB, or -1. */
+static long vmpin_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * A successor that received the file (here: a forked child, another address
+ * space) and registers itself is charged for the pages its predecessor
+ * pinned; the predecessor no longer is.
+ */
+TEST_F(inh, owner_takes_the_pin_charge)
+{
+	long kb = (long)(self->gm.size / 1024), before;
+	struct vub_owner_info oi = {};
+	int to_child[2], to_parent[2];
+	char c = 0;
+	pid_t pid;
+	int status;
+
+	before = vmpin_kb(getpid());
+	ASSERT_LE(0, before);
+	ASSERT_OK(vub_map_mem(self->fd, &self->gm, VUB_PERM_RW));
+	ASSERT_EQ(before + kb, vmpin_kb(getpid()));
+
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long mine = vmpin_kb(getpid());
+
+		if (ioctl(self->fd, VUB_SET_OWNER_INFO, &oi))
+			_exit(1);
+		if (vmpin_kb(getpid()) != mine + kb)
+			_exit(2);
+		/* let the parent look, then exit holding the charge */
+		if (write(to_parent[1], "x", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ(before, vmpin_kb(getpid()));
+	ASSERT_EQ(1, write(to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* the parent takes it back; the pages stayed pinned all along */
+	ASSERT_EQ(0, ioctl(self->fd, VUB_SET_OWNER_INFO, &oi));
+	EXPECT_EQ(before + kb, vmpin_kb(getpid()));
+	ASSERT_EQ(0, ioctl(self->fd, VUB_RESET));
+	EXPECT_EQ(before, vmpin_kb(getpid()));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
 }
 
 TEST_HARNESS_MAIN
