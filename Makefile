@@ -56,7 +56,7 @@ help:
 	@echo "make hosttests    build and run only the host tests"
 	@echo "make vmtests      build and run only the VM tests"
 	@echo "make demo         boot the VM, serve a simulator with vubridged, run traffic"
-	@echo "make bench        boot the VM and print the net loopback frames/s"
+	@echo "make bench        A/B benchmarks in the VM: vubridge vs vhost-vdpa and DPDK"
 	@echo "make vm-shell     interactive shell in the test VM"
 	@echo "make lint         checkpatch, sparse, cppcheck, shellcheck"
 	@echo "make docs         validate Documentation/*.rst, HTML in build/docs/"
@@ -112,9 +112,14 @@ check:
 demo: all
 	@scripts/demo.sh
 
+# Both vCPUs and 4 GiB (1 GiB of guest memory is registered with 4 KiB and
+# with 2 MiB pages). The report is written even when a step failed.
 bench: all
 	@$(MAKE) -C selftests bench
-	@scripts/vm/run.sh --timeout 600 --cmd "$(CURDIR)/scripts/bench-guest.sh"
+	@rc=0; scripts/vm/run.sh --timeout 1080 --mem 4G \
+		--cmd "$(CURDIR)/scripts/bench-guest.sh" || rc=$$?; \
+	/usr/bin/python3 scripts/bench-report.py build/vm/results build/bench || rc=1; \
+	exit $$rc
 
 vm-shell: deps
 	@scripts/vm/run.sh --shell

@@ -16,6 +16,7 @@ Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS
                   QEMU's escape is Ctrl-A x)
   --timeout SEC   give the command SEC seconds (default 1200)
   --append ARGS   extra kernel command line arguments
+  --mem SIZE      guest memory, as QEMU's -m takes it (default 2G)
   --save DIR      copy the results (output.txt, dmesg.txt, status, tainted)
                   to DIR before the next VM run of this tree may replace them
 
@@ -33,6 +34,7 @@ cmd=$top/selftests/run_vm.sh
 default_cmd=1
 timeout=1200
 append=
+mem=2G
 save=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?--timeout needs an argument}; shift ;;
 	--append) append=${2:?--append needs an argument}; shift ;;
 	--save) save=${2:?--save needs a directory}; shift ;;
+	--mem) mem=${2:?--mem needs a size}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -48,6 +51,9 @@ while [ $# -gt 0 ]; do
 done
 case $timeout in
 '' | *[!0-9]*) echo "run.sh: --timeout wants seconds" >&2; exit 2 ;;
+esac
+case $mem in
+'' | *[!0-9MG]* | [MG]*) echo "run.sh: --mem wants a size like 4G or 3072M" >&2; exit 2 ;;
 esac
 case $top in
 *[!A-Za-z0-9_./+-]*) echo "run.sh: repository path '$top' has unusual characters" >&2; exit 2 ;;
@@ -98,7 +104,7 @@ printf '%s\n' "$cmd" > "$results/.vm-cmd"
 # and taint the kernel (B), which fails the run.
 debug="slub_debug=FZPU kfence.sample_interval=100"
 # shellcheck disable=SC2054 # commas separate QEMU sub-options
-qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m "$mem" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 edd=off loglevel=4 log_buf_len=8M panic=-1 $debug rdinit=/init $append"
 	-virtfs local,path=/,mount_tag=hostroot,readonly=on,multidevs=remap,security_model=none

@@ -70,7 +70,11 @@ static int build_argv(const struct tp_opts *o, char vdev[2][512],
 	bool two = o->sock2 && o->mac2;
 	int n = 0;
 
-	if ((size_t)snprintf(vdev[0], 512,
+	if (o->vhost) {
+		if ((size_t)snprintf(vdev[0], 512, "net_vhost0,iface=%s,queues=1",
+				     o->sock) >= 512)
+			return -ENAMETOOLONG;
+	} else if ((size_t)snprintf(vdev[0], 512,
 			     "net_virtio_user0,path=%s,mac=%s,queues=1,queue_size=256%s%s",
 			     o->sock, o->mac, o->server ? ",server=1" : "",
 			     o->packed ? ",packed_vq=1" : "") >= 512)
@@ -87,6 +91,12 @@ static int build_argv(const struct tp_opts *o, char vdev[2][512],
 	argv[n++] = TP_BIN;
 	argv[n++] = "-l";
 	argv[n++] = "0-1";
+	if (o->main_lcore) {
+		argv[n++] = "--main-lcore";
+		argv[n++] = o->main_lcore;
+	}
+	if (o->iova_va)
+		argv[n++] = "--iova-mode=va";
 	argv[n++] = "--no-pci";
 	argv[n++] = "--in-memory";
 	argv[n++] = "--single-file-segments";
@@ -148,6 +158,16 @@ static void open_log(struct testpmd *tp, const char *tag, const char *cmdline)
 
 int tp_start(struct testpmd *tp, const struct tp_opts *o, int timeout_ms)
 {
+	int ret = tp_spawn(tp, o);
+
+	if (ret)
+		return ret;
+	/* The first prompt comes once the port is configured and started. */
+	return tp_wait_output(tp, TP_PROMPT, 0, timeout_ms);
+}
+
+int tp_spawn(struct testpmd *tp, const struct tp_opts *o)
+{
 	const char *argv[TP_MAX_ARGS];
 	char vdev[2][512], peer[2][64], line[2048];
 	int in[2], out[2];
@@ -190,10 +210,6 @@ int tp_start(struct testpmd *tp, const struct tp_opts *o, int timeout_ms)
 	tp->in = in[1];
 	tp->out = out[0];
 	fcntl(tp->out, F_SETFL, O_NONBLOCK);
-	/* The first prompt comes once the port is configured and started. */
-	ret = tp_wait_output(tp, TP_PROMPT, 0, timeout_ms);
-	if (ret)
-		return ret;
 	return 0;
 }
 

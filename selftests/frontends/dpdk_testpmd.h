@@ -28,6 +28,11 @@ struct tp_opts {
 	/* A second port (NULL: one port, looped to itself): frames cross
 	 * from each port to the other, addressed to the other's MAC. */
 	const char *sock2, *mac2;
+	/* For the benchmarks (all default to off/NULL): */
+	bool vhost;		/* the port is DPDK's vhost-user back-end
+				 * (net_vhost, listening on @sock) */
+	bool iova_va;		/* --iova-mode=va (for /dev/vhost-vdpa-N) */
+	const char *main_lcore;	/* --main-lcore (the other one forwards) */
 };
 
 struct testpmd {
@@ -56,6 +61,10 @@ void tp_init(struct testpmd *tp);
  * or fails after @timeout_ms.
  */
 int tp_start(struct testpmd *tp, const struct tp_opts *o, int timeout_ms);
+
+/* Only start it (several may then initialize at once); tp_wait_output()
+ * for TP_PROMPT from 0 is the rest of tp_start(). */
+int tp_spawn(struct testpmd *tp, const struct tp_opts *o);
 
 /* The exact command line tp_start() runs, for the documentation. */
 int tp_cmdline(const struct tp_opts *o, char *buf, size_t cap);

@@ -113,9 +113,13 @@ int evwait_wait(struct evwait *w, int timeout_ms)
 			return -ETIMEDOUT;
 		for (i = 0; i < n; i++) {
 			uint32_t slot = evs[i].data.u32;
+			uint64_t v = slot < (uint32_t)w->nfds ?
+				     evfd_drain(w->fds[slot]) : 0;
 
-			if (slot < (uint32_t)w->nfds && evfd_drain(w->fds[slot]))
+			if (v) {
+				w->counts[slot] += v;
 				mask |= 1 << slot;
+			}
 		}
 		if (mask)
 			return mask;

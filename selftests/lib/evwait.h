@@ -27,6 +27,9 @@ struct evwait {
 	int epfd;
 	int nfds;
 	int fds[EVWAIT_MAX_FDS];
+	/* Signals drained per slot: each eventfd write (an interrupt, for a
+	 * call fd) adds 1, however many coalesced before the wake-up. */
+	uint64_t counts[EVWAIT_MAX_FDS];
 };
 
 int evwait_init(struct evwait *w);

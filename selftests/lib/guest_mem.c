@@ -8,15 +8,19 @@
 
 #include "guest_mem.h"
 
+/* glibc names MFD_HUGETLB but not the size bits (log2 of the size << 26). */
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB	(21u << 26)
+#endif
+
 size_t guest_page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-int guest_mem_init(struct guest_mem *gm, size_t size, uint64_t iova,
-		   int populate)
+static int mem_init(struct guest_mem *gm, size_t size, uint64_t iova,
+		    int populate, unsigned int mfd_flags, size_t pg)
 {
-	size_t pg = guest_page_size();
 	int ret;
 
 	memset(gm, 0, sizeof(*gm));
@@ -25,7 +29,7 @@ int guest_mem_init(struct guest_mem *gm, size_t size, uint64_t iova,
 		return -EINVAL;
 	size = (size + pg - 1) & ~(pg - 1);
 
-	gm->memfd = memfd_create("vubt-guest", MFD_CLOEXEC);
+	gm->memfd = memfd_create("vubt-guest", MFD_CLOEXEC | mfd_flags);
 	if (gm->memfd < 0)
 		return -errno;
 	if (ftruncate(gm->memfd, (off_t)size)) {
@@ -48,6 +52,21 @@ err_close:
 	close(gm->memfd);
 	gm->memfd = -1;
 	return ret;
+}
+
+int guest_mem_init(struct guest_mem *gm, size_t size, uint64_t iova,
+		   int populate)
+{
+	return mem_init(gm, size, iova, populate, 0, guest_page_size());
+}
+
+int guest_mem_init_huge(struct guest_mem *gm, size_t size, uint64_t iova)
+{
+	size_t pg = 2u << 20;
+
+	if (iova & (pg - 1))
+		return -EINVAL;
+	return mem_init(gm, size, iova, 1, MFD_HUGETLB | MFD_HUGE_2MB, pg);
 }
 
 void guest_mem_destroy(struct guest_mem *gm)

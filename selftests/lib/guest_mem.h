@@ -27,6 +27,9 @@ struct guest_mem {
  */
 int guest_mem_init(struct guest_mem *gm, size_t size, uint64_t iova,
 		   int populate);
+/* The same from 2 MiB hugetlbfs pages (reserved in
+ * /proc/sys/vm/nr_hugepages), pre-faulted; @iova 2 MiB aligned. */
+int guest_mem_init_huge(struct guest_mem *gm, size_t size, uint64_t iova);
 void guest_mem_destroy(struct guest_mem *gm);
 
 /* Zeroed space of @len bytes aligned to @align (a power of two), or NULL. */
