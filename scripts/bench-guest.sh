@@ -12,7 +12,7 @@
 #
 # VUB_BENCH_PAIRS (default 5) pairs per measurement; VUB_BENCH_SLOW_PAIRS
 # (default 3) for testpmd, memory and scale (each run costs seconds under
-# TCG). VUB_BENCH_ONLY: some of "data scale memory" (default all three).
+# TCG). VUB_BENCH_ONLY: some of "data irq scale memory" (default all).
 set -u
 
 build=${VUB_BUILD:?run me in the test VM (make bench)}
@@ -23,7 +23,7 @@ raw=$results/bench-raw.jsonl
 sockdir=/run/vubench
 pairs=${VUB_BENCH_PAIRS:-5}
 slow_pairs=${VUB_BENCH_SLOW_PAIRS:-3}
-only=${VUB_BENCH_ONLY:-data scale memory}
+only=${VUB_BENCH_ONLY:-data irq scale memory}
 failed=0
 dpid=
 
@@ -116,6 +116,13 @@ if want data && devs bv 1 vubridge && devs bd 1 vhost_vdpa &&
 		testpmd -u bv0 -d bd0 -p "$slow_pairs" -P "$dpid"
 fi
 daemon_stop
+
+# ---- interrupt path with and without event-idx: the VM's two NICs
+# through vp_vdpa (vdpa_sim_net offers no event-idx) ----
+if want irq; then
+	measure "interrupt path, vp_vdpa, without and with event-idx, 64 B" \
+		irq -p "$slow_pairs" -s 64 -n 50000
+fi
 
 # ---- scale: 1, 8, 32 devices on one daemon ----
 if want scale && devs sv 32 vubridge && devs sd 32 vhost_vdpa; then

@@ -41,6 +41,12 @@ LABELS = {
     "fe_irqs_per_frame_1500": "(7) interrupts/frame, no event-idx, 1500 B",
     "fe_kicks_per_frame_64": "(7) kicks/frame, no event-idx, 64 B",
     "fe_kicks_per_frame_1500": "(7) kicks/frame, no event-idx, 1500 B",
+    "irq_fps_noevidx_64": "(7) vp_vdpa NIC->NIC 64 B, no event-idx, frames/s",
+    "irq_irqs_per_frame_noevidx_64": "(7) vp_vdpa interrupts/frame, no event-idx",
+    "irq_kicks_per_frame_noevidx_64": "(7) vp_vdpa kicks/frame, no event-idx",
+    "irq_fps_evidx_64": "(7) vp_vdpa NIC->NIC 64 B, event-idx, frames/s",
+    "irq_irqs_per_frame_evidx_64": "(7) vp_vdpa interrupts/frame, event-idx",
+    "irq_kicks_per_frame_evidx_64": "(7) vp_vdpa kicks/frame, event-idx",
 }
 
 

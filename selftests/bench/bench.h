@@ -33,6 +33,7 @@ int bench_memreg(const struct bench_args *a);
 int bench_restart(const struct bench_args *a);
 int bench_scale(const struct bench_args *a);
 int bench_testpmd(const struct bench_args *a);
+int bench_irq(const struct bench_args *a);
 
 /* /proc/@pid/stat user + system time in ms, or -errno. */
 long bench_cpu_ms(pid_t pid);

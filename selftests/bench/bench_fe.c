@@ -43,7 +43,7 @@ static int up_both(const struct bench_args *a, struct bnet b[2], size_t mem)
 				a->dev[s]);
 			return ret;
 		}
-		ret = bnet_up(&b[s], target, mem, false);
+		ret = bnet_up(&b[s], target, mem, 0);
 		if (!ret)
 			ret = net_loop_run(&b[s].n.nl, 1000, LOOP_TIMEOUT_MS);
 		if (ret) {
@@ -125,7 +125,7 @@ int bench_bringup(const struct bench_args *a)
 			s = bench_side_at(p, i);
 			bnet_init(&b, (enum bside)s);
 			t0 = now_s();
-			ret = bnet_up(&b, target[s], MEMSIZE, false);
+			ret = bnet_up(&b, target[s], MEMSIZE, 0);
 			if (!ret)
 				ret = net_loop_run(&b.n.nl, 1, LOOP_TIMEOUT_MS);
 			dt = now_s() - t0;

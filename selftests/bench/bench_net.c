@@ -56,12 +56,11 @@ static int up_vub(struct bnet *b, const char *path, size_t memsize,
 		ret = virtq_init(&n->rx, &n->gm, 0, QSIZE);
 	if (!ret)
 		ret = virtq_init(&n->tx, &n->gm, 1, QSIZE);
-	if (!ret)
-		ret = net_loop_init(&n->nl, &n->rx, &n->tx, n->mac,
-				    vu_net_src_mac, true);
 	if (ret)
 		return bfail(b, ret, "guest memory: %s", strerror(-ret));
 	n->up = true;
+	n->rx.event_idx = n->tx.event_idx =
+		n->fe.features & (1ull << VIRTIO_RING_F_EVENT_IDX);
 	ret = vu_fe_set_mem_table(&n->fe, gms, 1);
 	if (ret)
 		return bfail(b, ret, "SET_MEM_TABLE: %s", strerror(-ret));
@@ -86,12 +85,11 @@ static int up_direct(struct bnet *b, const char *node, size_t memsize,
 		ret = virtq_init(&n->rx, &n->gm, 0, QSIZE);
 	if (!ret)
 		ret = virtq_init(&n->tx, &n->gm, 1, QSIZE);
-	if (!ret)
-		ret = net_loop_init(&n->nl, &n->rx, &n->tx, n->mac,
-				    vu_net_src_mac, true);
 	if (ret)
 		return bfail(b, ret, "guest memory: %s", strerror(-ret));
 	n->up = true;
+	n->rx.event_idx = n->tx.event_idx =
+		b->vd.features & (1ull << VIRTIO_RING_F_EVENT_IDX);
 	ret = vdpa_fe_map(&b->vd, &n->gm);
 	if (!ret)
 		ret = vdpa_fe_vring(&b->vd, &n->rx, 0);
@@ -105,18 +103,24 @@ static int up_direct(struct bnet *b, const char *node, size_t memsize,
 }
 
 int bnet_up(struct bnet *b, const char *target, size_t memsize,
-	    bool event_idx)
+	    unsigned int flags)
 {
 	uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC;
+	struct nfe *n = &b->n;
 	int ret;
 
-	if (event_idx)
+	if (flags & BNET_EVENT_IDX)
 		want |= 1ull << VIRTIO_RING_F_EVENT_IDX;
 	ret = b->side == SIDE_VUB ? up_vub(b, target, memsize, want) :
 				    up_direct(b, target, memsize, want);
-	if (ret)
+	if (ret || (flags & BNET_NO_LOOP))
 		return ret;
-	ret = net_loop_post_rx(&b->n.nl);
+	/* vdpa_sim_net hands back the sent buffer, header included. */
+	ret = net_loop_init(&n->nl, &n->rx, &n->tx, n->mac, vu_net_src_mac,
+			    true);
+	if (ret)
+		return bfail(b, ret, "frame buffers: %s", strerror(-ret));
+	ret = net_loop_post_rx(&n->nl);
 	if (ret)
 		return bfail(b, ret, "posting RX buffers: %s", strerror(-ret));
 	return 0;
@@ -150,7 +154,12 @@ int bnet_stop_restart(struct bnet *b)
 
 uint64_t bnet_irqs(struct bnet *b)
 {
-	struct evwait *w = &b->n.nl.w;
+	return net_loop_irqs(&b->n.nl);
+}
+
+uint64_t net_loop_irqs(struct net_loop *nl)
+{
+	struct evwait *w = &nl->w;
 	uint64_t sum = 0;
 	int i;
 

@@ -57,7 +57,7 @@ static int one_run(const struct bench_args *a, enum bside s, int p,
 		bnet_init(&b[i], s);
 		ret = bench_target(s, name, target, sizeof(target));
 		if (!ret)
-			ret = bnet_up(&b[i], target, SCALE_MEM, false);
+			ret = bnet_up(&b[i], target, SCALE_MEM, 0);
 		if (!ret)
 			ret = net_loop_run(&b[i].n.nl, 1, LOOP_TIMEOUT_MS);
 		if (ret)

@@ -13,7 +13,8 @@
  * -u names a device bound to vubridge and served by vubridged on
  * BENCH_SOCK_DIR/DEV.sock; -d one bound to vhost_vdpa (the baseline).
  * MEASURE: fe-rate, bringup, memreg, restart (bench_fe.c), scale
- * (bench_scale.c), testpmd (bench_testpmd.c).
+ * (bench_scale.c), testpmd (bench_testpmd.c), irq (bench_irq.c: the VM's
+ * NICs through vp_vdpa, no -u/-d).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,7 +35,8 @@ static int usage(void)
 		"       vub-bench fe-rate|bringup|memreg|restart|testpmd -u DEV -d DEV [-p PAIRS]\n"
 		"                 [-s SIZE] [-n FRAMES] [-H (hugepages)] [-P DAEMON_PID]\n"
 		"                 [-t TAG (suffix of the measure names)]\n"
-		"       vub-bench scale -u PREFIX -d PREFIX -c COUNT [-p PAIRS] [-P DAEMON_PID]\n");
+		"       vub-bench scale -u PREFIX -d PREFIX -c COUNT [-p PAIRS] [-P DAEMON_PID]\n"
+		"       vub-bench irq [-p PAIRS] [-s SIZE] [-n FRAMES]\n");
 	return 2;
 }
 
@@ -143,7 +145,12 @@ int main(int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (!a.dev[SIDE_VUB] || !a.dev[SIDE_DIRECT] || a.pairs < 1)
+	if (a.pairs < 1)
+		return usage();
+	/* The VM's two NICs through vp_vdpa, devices of its own. */
+	if (!strcmp(cmd, "irq"))
+		return bench_irq(&a);
+	if (!a.dev[SIDE_VUB] || !a.dev[SIDE_DIRECT])
 		return usage();
 	if (!strcmp(cmd, "fe-rate"))
 		return bench_fe_rate(&a);

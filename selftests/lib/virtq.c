@@ -100,6 +100,7 @@ void virtq_reset(struct virtq *vq)
 	memset(vq->chain, 0, vq->size * sizeof(*vq->chain));
 	vq->avail_idx = 0;
 	vq->last_used = 0;
+	vq->notified_avail = 0;
 	virtq_init_free_list(vq);
 }
 
@@ -151,13 +152,33 @@ int virtq_kick(struct virtq *vq)
 	return evfd_signal(vq->kick_fd);
 }
 
+/* The event-idx fields after the rings: the driver's in avail, the
+ * device's in used. */
+static volatile uint16_t *used_event(struct virtq *vq)
+{
+	return &vq->avail->ring[vq->size];
+}
+
+static volatile uint16_t *avail_event(struct virtq *vq)
+{
+	return (volatile uint16_t *)&vq->used->ring[vq->size];
+}
+
 int virtq_kick_if_needed(struct virtq *vq)
 {
+	uint16_t old = vq->notified_avail;
+
 	/* The avail index store must be seen before we read used->flags. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (le16toh(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED)) &
-	    VRING_USED_F_NO_NOTIFY)
+	vq->notified_avail = vq->avail_idx;
+	if (vq->event_idx) {
+		if (!vring_need_event(le16toh(*avail_event(vq)), vq->avail_idx,
+				      old))
+			return 0;
+	} else if (le16toh(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED)) &
+		   VRING_USED_F_NO_NOTIFY) {
 		return 0;
+	}
 	return virtq_kick(vq);
 }
 
@@ -173,8 +194,19 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
 	uint32_t id;
 	void *token;
 
-	if (virtq_device_used_idx(vq) == vq->last_used)
-		return NULL;
+	if (virtq_device_used_idx(vq) == vq->last_used) {
+		if (!vq->event_idx)
+			return NULL;
+		/*
+		 * Everything consumed: interrupt at the next used buffer. One
+		 * the device added before it saw this would get no interrupt,
+		 * so look again after publishing it.
+		 */
+		*used_event(vq) = htole16(vq->last_used);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (virtq_device_used_idx(vq) == vq->last_used)
+			return NULL;
+	}
 	e = &vq->used->ring[vq->last_used & (vq->size - 1)];
 	id = le32toh(e->id);
 	if (id >= vq->size || !vq->token[id]) {

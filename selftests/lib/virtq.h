@@ -3,9 +3,12 @@
  * Split virtqueue, driver side, laid out in guest memory.
  *
  * Layout (each part page aligned): descriptor table (16 * size), avail
- * ring (6 + 2 * size), used ring (6 + 8 * size). Event-idx is not used:
- * the driver leaves avail->flags at 0 so the device interrupts on every
- * used buffer, and kicks unless the device set VRING_USED_F_NO_NOTIFY.
+ * ring (6 + 2 * size), used ring (6 + 8 * size). Without event-idx the
+ * driver leaves avail->flags at 0 so the device interrupts on every used
+ * buffer, and kicks unless the device set VRING_USED_F_NO_NOTIFY. With
+ * @event_idx set (VIRTIO_RING_F_EVENT_IDX negotiated), it asks for an
+ * interrupt only once it has consumed every used buffer (used_event) and
+ * kicks only when the device's avail_event says so.
  */
 #ifndef VUBT_VIRTQ_H
 #define VUBT_VIRTQ_H
@@ -42,6 +45,8 @@ struct virtq {
 	int call_fd;		/* eventfd the device signals, -1 if none */
 	volatile void *doorbell; /* when set, kicks write @index here */
 	uint64_t kicks;		/* kicks sent */
+	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
+	uint16_t notified_avail; /* avail index at the last kick decision */
 	bool broken;		/* the device returned an unknown head */
 };
 
