@@ -174,6 +174,22 @@ def selftest():
     assert lines[1]["baseline"] is None and lines[1]["ratio"] is None
     t = table(lines)
     assert "0.40" in t and t.count("\n") == 4, t
+    # The whole path: raw lines as the VM writes them (noise included)
+    # to results.json and table.txt.
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "bench-raw.jsonl"), "w") as f:
+            f.write("=== bench: x\nnot json {\n")
+            for r in runs:
+                f.write(json.dumps(r) + "\n")
+        with open(os.path.join(d, "bench-env.json"), "w") as f:
+            f.write('{"kernel": "6.12.0-test"}\n')
+        assert main(["x", d, os.path.join(d, "out")]) == 0
+        with open(os.path.join(d, "out", "results.json")) as f:
+            doc = json.load(f)
+        assert doc["kernel"] == "6.12.0-test" and len(doc["runs"]) == 8
+        assert doc["summary"][0]["ratio"] == lines[0]["ratio"]
+        assert doc["commit"]
     print("bench-report selftest: ok")
     return 0
 

@@ -105,6 +105,11 @@ if [ $host = 1 ]; then
 	/usr/bin/python3 "$top/scripts/docs-check.py" "$top/Documentation" \
 		"$top/build/docs" > "$logs/docs.log" 2>&1 || rc=$?
 	step "documentation renders without warnings" $rc "$logs/docs.log"
+	rc=0
+	/usr/bin/python3 "$top/scripts/bench-report.py" --selftest \
+		> "$logs/bench-report.log" 2>&1 || rc=$?
+	step "make bench's report: medians, ratios, results.json (selftest)" $rc \
+		"$logs/bench-report.log"
 	if [ -x "$top/scripts/check-uapi-doc.sh" ]; then
 		rc=0
 		"$top/scripts/check-uapi-doc.sh" > "$logs/uapi-doc.log" 2>&1 || rc=$?
