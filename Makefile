@@ -116,6 +116,7 @@ demo: all
 # with 2 MiB pages). The report is written even when a step failed.
 bench: all
 	@$(MAKE) -C selftests bench
+	@mkdir -p build/bench; cat /proc/loadavg > build/bench/host-loadavg-before
 	@rc=0; scripts/vm/run.sh --timeout 1080 --mem 4G \
 		--cmd "$(CURDIR)/scripts/bench-guest.sh" || rc=$$?; \
 	/usr/bin/python3 scripts/bench-report.py build/vm/results build/bench || rc=1; \

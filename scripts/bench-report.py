@@ -213,6 +213,16 @@ def main(argv):
             env = json.load(f)
     except (OSError, ValueError):
         pass
+    # The machine's load around the run: other VMs and builds share its
+    # cores (the ratios of one run are what stays comparable).
+    for key, path in (("host_loadavg_before",
+                       os.path.join(out, "host-loadavg-before")),
+                      ("host_loadavg_after", "/proc/loadavg")):
+        try:
+            with open(path) as f:
+                env[key] = f.read().strip()
+        except OSError:
+            pass
     lines = summarize(runs)
     os.makedirs(out, exist_ok=True)
     doc = {"commit": commit(), "kernel": env.get("kernel"), "env": env,
@@ -224,7 +234,9 @@ def main(argv):
     with open(os.path.join(out, "table.txt"), "w") as f:
         f.write(text)
     print("\nvubridge benchmarks (commit %s, kernel %s): medians of the runs,"
-          " ratio = vubridge / baseline\n" % (doc["commit"], doc["kernel"]))
+          " ratio = vubridge / baseline" % (doc["commit"], doc["kernel"]))
+    print("host load average before / after: %s / %s\n" %
+          (env.get("host_loadavg_before", "?"), env.get("host_loadavg_after", "?")))
     print(text)
     print("raw runs: %s" % os.path.join(out, "results.json"))
     return 0 if runs else 1
