@@ -23,8 +23,8 @@ void notify_ready(unsigned int devices)
 		log_warn("-", "cannot notify the service manager: %s",
 			 strerror(-ret));
 	else if (ret > 0)
-		log_info("-", "ready: told the service manager (%u devices)",
-			 devices);
+		log_info("-", "ready: told the service manager (%u device%s)",
+			 devices, devices == 1 ? "" : "s");
 }
 
 void notify_stopping(void)

@@ -139,6 +139,12 @@ if [ $vm = 1 ]; then
 		step "VM tests: selftests/run_vm.sh does not exist" 1
 		finish
 	fi
+	# The VM sees the host's root: the .debs installed here (DKMS builds
+	# the module for the VM's kernel) are what 98-package runs there.
+	rc=0
+	"$top/selftests/pkg/debs.sh" install > "$logs/debs-install.log" 2>&1 || rc=$?
+	step "packages: .debs built and installed on the host, DKMS built vubridge.ko, unit verified (selftests/pkg/debs.sh)" \
+		$rc "$logs/debs-install.log"
 	echo "# VM tests (scripts/vm/run.sh; console and results: ${logs#"$top"/}/vm-console.log, ${logs#"$top"/}/vm/)"
 	# run.sh copies the results out before another VM run may start.
 	res=$logs/vm
@@ -174,6 +180,10 @@ if [ $vm = 1 ]; then
 	rc=0
 	"$top/scripts/vm/logcheck.sh" "$res" > "$logs/vm-logcheck.log" 2>&1 || rc=$?
 	step "kernel log clean" $rc "$logs/vm-logcheck.log"
+	rc=0
+	"$top/selftests/pkg/debs.sh" remove > "$logs/debs-remove.log" 2>&1 || rc=$?
+	step "packages purged: no file, DKMS tree, module or user left on the host" \
+		$rc "$logs/debs-remove.log"
 fi
 
 finish
