@@ -76,6 +76,8 @@ static void on_session_end(struct vu_session *s, void *arg)
 		ep->backoff_ms = BACKOFF_MIN_MS;
 		arm_reconnect(ep);
 	}
+	if (vu_session_changed_hook)
+		vu_session_changed_hook(ep);
 }
 
 static int start_session(struct endpoint *ep, int fd)
@@ -87,6 +89,8 @@ static int start_session(struct endpoint *ep, int fd)
 		return -ENOMEM;
 	}
 	endpoint_owner_register(ep, fd);
+	if (vu_session_changed_hook)
+		vu_session_changed_hook(ep);
 	return 0;
 }
 
@@ -374,6 +378,33 @@ static int listen_on(struct endpoint *ep, const char *dir)
 	return ep->loop->watch(ep->loop, fd, VU_EV_IN, on_accept, ep);
 }
 
+/* A listener a predecessor bound on <dir>/<name>.sock: serve it as is. */
+static int listen_adopt(struct endpoint *ep, const char *dir, int fd)
+{
+	struct stat st;
+	int ret;
+
+	snprintf(ep->sock_path, sizeof(ep->sock_path), "%s/%s.sock", dir,
+		 ep->dev->name);
+	snprintf(ep->sock_name, sizeof(ep->sock_name), "%s.sock",
+		 ep->dev->name);
+	ret = open_sock_dir(ep, dir);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ep->listen_fd = fd;
+	if (fstatat(ep->dir_fd, ep->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode)) {
+		ep->sock_dev = st.st_dev;
+		ep->sock_ino = st.st_ino;
+	} else {
+		log_warn(ep->dev->name, "%s is gone: front-ends cannot connect until the device is served again",
+			 ep->sock_path);
+	}
+	return ep->loop->watch(ep->loop, fd, VU_EV_IN, on_accept, ep);
+}
+
 /* Remove our socket file, and only ours. */
 static void remove_socket(struct endpoint *ep)
 {
@@ -465,6 +496,73 @@ int endpoint_owner_register(struct endpoint *ep, int frontend_fd)
 	return owner_info_register(ep->dev, ep->client_path ? ep->client_path
 							    : ep->sock_path,
 				   frontend_fd);
+}
+
+struct endpoint *endpoint_adopt(struct vu_device *dev, struct vu_loop *loop,
+				const char *sock_dir, const char *client_path,
+				int listen_fd, endpoint_session_fn make,
+				void *ctx)
+{
+	struct endpoint *ep = calloc(1, sizeof(*ep));
+
+	if (!ep) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		dev->ops->destroy(dev);
+		return NULL;
+	}
+	ep->dev = dev;
+	ep->loop = loop;
+	ep->listen_fd = -1;
+	ep->dir_fd = -1;
+	ep->conn_fd = -1;
+	ep->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ep->timer_fd < 0 ||
+	    loop->watch(loop, ep->timer_fd, VU_EV_IN, on_timer, ep)) {
+		if (ep->timer_fd >= 0)
+			close(ep->timer_fd);
+		ep->timer_fd = -1;
+		if (listen_fd >= 0)
+			close(listen_fd);
+		goto err;
+	}
+	if (client_path) {
+		ep->client_path = strdup(client_path);
+		if (!ep->client_path)
+			goto err;
+		ep->backoff_ms = BACKOFF_MIN_MS;
+	} else if (listen_adopt(ep, sock_dir, listen_fd) < 0) {
+		goto err;
+	}
+	if (make) {
+		ep->session = make(ctx, on_session_end, ep);
+		if (!ep->session)
+			goto err;
+	}
+	if (!ep->session && ep->client_path)
+		arm_reconnect(ep);
+	/* The owner is this process now: tell the module who we are. */
+	endpoint_owner_register(ep, ep->session ?
+				vu_session_conn_fd(ep->session) : -1);
+	return ep;
+err:
+	endpoint_free(ep);
+	return NULL;
+}
+
+struct vu_device *endpoint_device(const struct endpoint *ep)
+{
+	return ep->dev;
+}
+
+struct vu_session *endpoint_session(const struct endpoint *ep)
+{
+	return ep->session;
+}
+
+int endpoint_listen_fd(const struct endpoint *ep)
+{
+	return ep->listen_fd;
 }
 
 const char *endpoint_name(const struct endpoint *ep)

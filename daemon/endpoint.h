@@ -18,6 +18,25 @@ struct endpoint;
  */
 struct endpoint *endpoint_new(struct vu_device *dev, struct vu_loop *loop,
 			      const char *sock_dir, const char *client_path);
+/* Build a session on the endpoint being adopted (@end, @end_arg are its
+ * end callback); NULL when there is none or it failed. */
+typedef struct vu_session *(*endpoint_session_fn)(void *ctx,
+						  vu_session_end_fn end,
+						  void *end_arg);
+/*
+ * Serve @dev (taken) with what a predecessor left: server mode adopts
+ * @listen_fd (taken; bound on @sock_dir/<name>.sock), client mode
+ * (@client_path) reconnects only when no session is made. @make (may be
+ * NULL) builds the session. NULL on failure (everything destroyed: the
+ * device reset).
+ */
+struct endpoint *endpoint_adopt(struct vu_device *dev, struct vu_loop *loop,
+				const char *sock_dir, const char *client_path,
+				int listen_fd, endpoint_session_fn make,
+				void *ctx);
+struct vu_device *endpoint_device(const struct endpoint *ep);
+struct vu_session *endpoint_session(const struct endpoint *ep);
+int endpoint_listen_fd(const struct endpoint *ep);
 /* End the session (the front-end sees the socket close), reset the
  * device, remove the socket, free. */
 void endpoint_free(struct endpoint *ep);

@@ -19,11 +19,13 @@
 
 #include "discovery.h"
 #include "endpoint.h"
+#include "fdstore.h"
 #include "log.h"
 #include "loop.h"
 #include "nl_events.h"
 #include "sd_notify.h"
 #include "sock_perm.h"
+#include "takeover.h"
 #include "vdpa_device.h"
 
 #ifndef VUB_VERSION
@@ -48,6 +50,9 @@ static struct {
 	const char *names[MAX_DEVICES];
 	unsigned int nnames;
 	bool foreground;
+	const char *control;	/* --control, or <socket-dir>/vubridged.ctl */
+	bool takeover;		/* --takeover */
+	bool fd_store;		/* --fd-store */
 	struct ep_loop *loop;
 	struct served served[MAX_DEVICES];
 	struct nl_events *events;
@@ -75,6 +80,15 @@ static void usage(FILE *f)
 "                         machine's RAM; 0: no limit)\n"
 "      --max-session-fds N  fds one front-end's session may hold (default:\n"
 "                         4 + 64 memory slots + 3 per queue)\n"
+"      --takeover         take every device, with its front-end connected\n"
+"                         and its queues running, from the vubridged\n"
+"                         listening on the control socket, which then exits\n"
+"      --control PATH     the control socket for --takeover (default\n"
+"                         SOCKET-DIR/" TAKEOVER_SOCK_NAME ")\n"
+"      --fd-store         keep every device's files and state in systemd's\n"
+"                         fd store (FileDescriptorStoreMax=), so a restart,\n"
+"                         an upgrade or a crash keeps traffic running\n"
+"                         (default: when $FDSTORE > 0)\n"
 "  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
 "  -f, --foreground       do not detach from the terminal\n"
 "  -h, --help             this text\n"
@@ -149,7 +163,50 @@ static void device_added(void *arg, const char *name, const char *devnode)
 	if (sv->ep) {
 		snprintf(sv->name, sizeof(sv->name), "%s", name);
 		check_fd_budget(name);
+		fdstore_sync(sv->ep);
 	}
+}
+
+/* A device a predecessor handed over (takeover.c, fdstore.c). */
+static void serve_adopted(void *arg, struct endpoint *ep)
+{
+	const char *name = endpoint_name(ep);
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < MAX_DEVICES; i++) {
+		if (!g.served[i].ep) {
+			g.served[i].ep = ep;
+			g.served[i].fds = FDS_PER_DEVICE +
+				vu_session_fd_cap_for(endpoint_device(ep));
+			snprintf(g.served[i].name, sizeof(g.served[i].name),
+				 "%s", name);
+			check_fd_budget(name);
+			return;
+		}
+	}
+	log_err(name, "more than %d devices: not served", MAX_DEVICES);
+	endpoint_free(ep);
+}
+
+static unsigned int list_served(void *arg, struct endpoint **eps,
+				unsigned int cap)
+{
+	unsigned int i, n = 0;
+
+	(void)arg;
+	for (i = 0; i < MAX_DEVICES && n < cap; i++)
+		if (g.served[i].ep)
+			eps[n++] = g.served[i].ep;
+	return n;
+}
+
+/* A successor took every device: leave without touching any. */
+static void handed_over(void *arg)
+{
+	(void)arg;
+	log_info("-", "stopped (handed over)");
+	_exit(0);
 }
 
 static void device_removed(void *arg, const char *name)
@@ -160,6 +217,7 @@ static void device_removed(void *arg, const char *name)
 	if (!sv)
 		return;
 	log_info(name, "device removed");
+	fdstore_forget(sv->ep);
 	endpoint_free(sv->ep);
 	sv->ep = NULL;
 }
@@ -188,6 +246,7 @@ static void reap_gone(void)
 
 	for (i = 0; i < MAX_DEVICES; i++) {
 		if (g.served[i].ep && endpoint_device_gone(g.served[i].ep)) {
+			fdstore_forget(g.served[i].ep);
 			endpoint_free(g.served[i].ep);
 			g.served[i].ep = NULL;
 		}
@@ -314,15 +373,20 @@ int main(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "socket-mode", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "takeover", no_argument, NULL, 'T' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "fd-store", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct discovery *disc = NULL;
+	struct takeover *tk = NULL;
+	char ctl_path[PATH_MAX];
 	unsigned int i;
 	bool pin_set = false;
 	sigset_t mask;
-	int c, sfd, ret;
+	int c, sfd, ret, ctl_fd = -1;
 
 	while ((c = getopt_long(argc, argv, "s:d:c:l:fhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -367,6 +431,15 @@ int main(int argc, char **argv)
 		case 'f':
 			g.foreground = true;
 			break;
+		case 'T':
+			g.takeover = true;
+			break;
+		case 'C':
+			g.control = optarg;
+			break;
+		case 'S':
+			g.fd_store = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -388,7 +461,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vubridged: --client needs exactly one --device\n");
 		return 2;
 	}
-	if (!g.client_path && (ret = mkdir_p(g.socket_dir)) < 0) {
+	if ((!g.client_path || !g.control) &&
+	    (ret = mkdir_p(g.socket_dir)) < 0) {
 		fprintf(stderr, "vubridged: cannot create %s: %s\n",
 			g.socket_dir, strerror(-ret));
 		return 1;
@@ -418,6 +492,24 @@ int main(int argc, char **argv)
 		 VUB_VERSION, g.client_path ? "client mode" : g.socket_dir,
 		 (unsigned long long)(vu_pin_limit >> 20));
 
+	snprintf(ctl_path, sizeof(ctl_path), "%s/" TAKEOVER_SOCK_NAME,
+		 g.socket_dir);
+	if (fdstore_enable(g.fd_store)) {
+		vu_session_changed_hook = fdstore_sync;
+		fdstore_restore(ep_loop_base(g.loop), g.socket_dir,
+				g.client_path, serve_adopted, NULL);
+	}
+	if (g.takeover &&
+	    takeover_receive(g.control ? g.control : ctl_path,
+			     ep_loop_base(g.loop), g.socket_dir, g.client_path,
+			     serve_adopted, NULL, &ctl_fd) < 0)
+		return 1;
+	for (i = 0; i < MAX_DEVICES; i++)
+		if (g.served[i].ep)
+			fdstore_sync(g.served[i].ep);
+	tk = takeover_listen(ep_loop_base(g.loop),
+			     g.control ? g.control : ctl_path, ctl_fd,
+			     list_served, handed_over, NULL);
 	g.events = nl_events_new(ep_loop_base(g.loop), on_nl_event, NULL);
 	nl_events_join(g.events);
 	disc = discovery_start(ep_loop_base(g.loop), device_added,
@@ -449,12 +541,19 @@ int main(int argc, char **argv)
 	}
 
 	notify_stopping();
+	if (fdstore_enabled()) {
+		/* systemd keeps the files: a restart takes over, a stop
+		 * closes them (the last close resets each device). */
+		log_info("-", "stopped; the devices stay in the fd store");
+		_exit(0);
+	}
 	for (i = 0; i < MAX_DEVICES; i++) {
 		if (g.served[i].ep) {
 			endpoint_free(g.served[i].ep);
 			g.served[i].ep = NULL;
 		}
 	}
+	takeover_close(tk);
 	discovery_stop(disc);
 	nl_events_free(g.events);
 	ep_loop_free(g.loop);

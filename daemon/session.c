@@ -40,6 +40,7 @@
 
 unsigned int vu_session_fd_cap;
 uint64_t vu_pin_limit;
+void (*vu_session_changed_hook)(void *end_arg);
 
 static void session_end(struct vu_session *s);
 
@@ -469,7 +470,10 @@ static void pin_done(void *arg, int ret)
 			   vu_session_on_socket, s) < 0) {
 		vu_violation(s, "cannot watch the socket again");
 		session_end(s);
+		return;
 	}
+	if (vu_session_changed_hook)
+		vu_session_changed_hook(s->end_arg);
 }
 
 /*
@@ -1163,6 +1167,18 @@ void vu_session_on_socket(void *arg, int fd, uint32_t events)
 		s->loop->update(s->loop, s->conn.fd, VU_EV_IN |
 				(s->out_watched ? VU_EV_OUT : 0));
 	}
+	if (vu_session_changed_hook)
+		vu_session_changed_hook(s->end_arg);
+}
+
+/* A session rebuilt from a predecessor's record (handover_session.c):
+ * watch what its state says it watches. */
+void vu_session_resumed(struct vu_session *s)
+{
+	update_config_watch(s);
+	s->out_watched = vu_conn_pending(&s->conn);
+	if (s->out_watched)
+		s->loop->update(s->loop, s->conn.fd, VU_EV_IN | VU_EV_OUT);
 }
 
 unsigned int vu_session_fd_cap_for(const struct vu_device *dev)
@@ -1264,6 +1280,11 @@ void vu_session_destroy(struct vu_session *s)
 bool vu_session_ended(const struct vu_session *s)
 {
 	return s->ended;
+}
+
+int vu_session_conn_fd(const struct vu_session *s)
+{
+	return s->conn.fd;
 }
 
 const char *vu_session_error(const struct vu_session *s)

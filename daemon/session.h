@@ -61,6 +61,15 @@ void vu_session_destroy(struct vu_session *s);
 void vu_session_on_socket(void *arg, int fd, uint32_t events);
 
 bool vu_session_ended(const struct vu_session *s);
+/* The front-end's connection (owner facts of a session taken over). */
+int vu_session_conn_fd(const struct vu_session *s);
+/*
+ * Called with the session's end argument (its endpoint) after its state may
+ * have changed: messages handled, a pin finished, a session started or
+ * ended. NULL: nobody listens. Set once at start (the fd store keeps its
+ * record current through it).
+ */
+extern void (*vu_session_changed_hook)(void *end_arg);
 /* Why the session ended ("" for a clean disconnect). */
 const char *vu_session_error(const struct vu_session *s);
 

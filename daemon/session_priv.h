@@ -148,6 +148,8 @@ int vu_violation(struct vu_session *s, const char *fmt, ...)
 int vu_refuse(struct vu_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* session.c: a session rebuilt by handover_session.c starts watching. */
+void vu_session_resumed(struct vu_session *s);
 /* session.c: the life cycle started ring @idx on the device. */
 void vu_session_ring_started(struct vu_session *s, uint32_t idx);
 /* lifecycle.c: ring @idx is about to stop on the device. */

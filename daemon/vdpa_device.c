@@ -492,14 +492,17 @@ struct vu_device *vdpa_device_open(const char *name, const char *path)
 	return dev;
 }
 
-struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
-				       const struct vub_sys *sys)
+/* @fd: the device file a predecessor left (taken), or -1 to open @path. */
+static struct vu_device *vd_new(const char *name, const char *path, int fd,
+				const struct vub_sys *sys)
 {
 	struct vdpa_dev *vd = calloc(1, sizeof(*vd));
 	uint64_t version = 0;
 	int err;
 
 	if (!vd) {
+		if (fd >= 0)
+			sys->close(sys->ctx, fd);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -507,7 +510,7 @@ struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
 	vd->sys = sys;
 	snprintf(vd->base.name, sizeof(vd->base.name), "%s", name);
 	vd->config_efd = -1;
-	vd->fd = sys->open(sys->ctx, path);
+	vd->fd = fd >= 0 ? fd : sys->open(sys->ctx, path);
 	if (vd->fd < 0) {
 		err = -vd->fd;
 		log_err(name, "cannot open %s: %s", path, strerror(err));
@@ -556,4 +559,25 @@ err:
 	vd_destroy(&vd->base);
 	errno = err;
 	return NULL;
+}
+
+struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
+				       const struct vub_sys *sys)
+{
+	return vd_new(name, path, -1, sys);
+}
+
+struct vu_device *vdpa_device_adopt(const char *name, int fd)
+{
+	struct vu_device *dev = vd_new(name, "(handed over)", fd,
+				       &vub_sys_kernel);
+
+	if (dev)
+		dev->pin_async = true;
+	return dev;
+}
+
+int vdpa_device_fd(const struct vu_device *dev)
+{
+	return ((const struct vdpa_dev *)dev)->fd;
 }

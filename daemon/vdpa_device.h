@@ -17,5 +17,12 @@ struct vu_device *vdpa_device_open(const char *name, const char *path);
 /* The same through @sys (tests: a simulated module, tests/fake_vub.h). */
 struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
 				       const struct vub_sys *sys);
+/*
+ * The device file @fd of @name a predecessor daemon held (taken): nothing
+ * of the device is changed but its config eventfd, which becomes ours.
+ */
+struct vu_device *vdpa_device_adopt(const char *name, int fd);
+/* The device file of a vDPA device (for handover). */
+int vdpa_device_fd(const struct vu_device *dev);
 
 #endif /* VUB_VDPA_DEVICE_H */
