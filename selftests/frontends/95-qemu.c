@@ -9,7 +9,8 @@
  * vdpa_sim_net / vdpa_sim_blk through vubridge.ko.
  *
  * vm_life lives one VM life with a NIC and a disk (start, stop/cont,
- * set_link off/on, system_reset, vubridged killed and restarted); after
+ * set_link off/on, system_reset, a live takeover by a new vubridged,
+ * vubridged killed and restarted); after
  * each event frames must loop back byte for byte, the disk must read back
  * the pattern written at the start, and the vhost-user sessions must have
  * lived through it: QEMU reconnecting behind our back (the chardevs have
@@ -23,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "blk_req.h"
 #include "net_frame.h"
@@ -357,6 +360,47 @@ static int blk_check(struct __test_metadata *_metadata,
 	       (long long)(ms_now() - __t0));				\
 } while (0)
 
+/* A successor takes over; the old daemon exits, its sessions never end. */
+static int takeover(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(qemu) *self)
+{
+	struct vubd old = self->d;
+	int64_t t0 = ms_now();
+	char log[128];
+	int status, ret;
+
+	snprintf(log, sizeof(log), "vubridged-%s-%d.log", self->tag,
+		 ++self->daemons);
+	ret = vubd_start_args(&self->d, log, "--takeover");
+	if (ret)
+		return ret;
+	while (waitpid(old.pid, &status, WNOHANG) != old.pid) {
+		if (ms_now() - t0 > 20000) {
+			TH_LOG("the old daemon did not hand over (logs %s, %s)",
+			       old.log, self->d.log);
+			vubd_stop(&old, SIGKILL);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    vubd_count(&old, NET_DEV, "front-end disconnected") ||
+	    vubd_count(&old, BLK_DEV, "front-end disconnected") ||
+	    vubd_wait_count(&self->d, NET_DEV,
+			    "taken over: the front-end stays connected", 1,
+			    10000) ||
+	    vubd_wait_count(&self->d, BLK_DEV,
+			    "taken over: the front-end stays connected", 1,
+			    10000)) {
+		TH_LOG("the takeover went wrong (logs %s, %s)", old.log,
+		       self->d.log);
+		return -EIO;
+	}
+	TH_LOG("QEMU: vubridged taken over in %lld ms",
+	       (long long)(ms_now() - t0));
+	return 0;
+}
+
 /*
  * One VM life with a NIC and a disk, in the order a VM lives it: start,
  * pause/resume, link down/up, reboot, back-end crash. After each event
@@ -401,6 +445,14 @@ TEST_F_TIMEOUT(qemu, vm_life, 600)
 	ASSERT_EQ(0, drivers_up(_metadata, self));
 	ASSERT_NET_PHASE("after system_reset");
 	ASSERT_BLK_PHASE("after system_reset");
+
+	/* An upgrade: a new vubridged --takeover takes both devices, with
+	 * QEMU's connections, from the running one, which exits. QEMU
+	 * notices nothing: no reconnect, the rings never stop.
+	 */
+	ASSERT_EQ(0, takeover(_metadata, self));
+	ASSERT_NET_PHASE("after a live takeover");
+	ASSERT_BLK_PHASE("after a live takeover");
 
 	/* A crash, not a shutdown: the device files close with the process. */
 	vubd_stop(&self->d, SIGKILL);

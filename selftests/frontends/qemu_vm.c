@@ -281,6 +281,11 @@ void qvm_log_tail(const struct qvm *vm, char *buf, size_t cap, int n)
 
 int vubd_start(struct vubd *d, const char *log)
 {
+	return vubd_start_args(d, log, NULL);
+}
+
+int vubd_start_args(struct vubd *d, const char *log, const char *extra)
+{
 	char bin[512];
 	pid_t pid;
 	int fd;
@@ -299,7 +304,7 @@ int vubd_start(struct vubd *d, const char *log)
 		if (fd >= 0)
 			dup2(fd, 2);
 		execl(bin, bin, "--foreground", "--socket-dir", QVM_DIR,
-		      "--log-level", "info", (char *)NULL);
+		      "--log-level", "info", extra, (char *)NULL);
 		_exit(127);
 	}
 	d->pid = pid;

@@ -65,6 +65,8 @@ struct vubd {
  * stderr appended to @log. -ENOENT if it is not built.
  */
 int vubd_start(struct vubd *d, const char *log);
+/* The same with one more option (@extra, may be NULL): "--takeover". */
+int vubd_start_args(struct vubd *d, const char *log, const char *extra);
 /* Stop with @sig (SIGKILL after 5 s) and wait, as qvm_stop(). */
 void vubd_stop(struct vubd *d, int sig);
 /* Lines of the daemon log containing "<dev>: <what>". */
