@@ -7,6 +7,8 @@
  * interrupts go between the eventfds and the device in the kernel).
  *
  * Usage: vu-demo SOCKET [FRAMES [DAEMON_PID]]
+ * With VU_DEMO_AFTER set, that shell command runs after the traffic while
+ * the front-end is still connected (the demo shows vubctl's view then).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +97,11 @@ int main(int argc, char **argv)
 	if (c0 >= 0 && c1 >= 0)
 		printf("vu-demo: vubridged (pid %ld) CPU time during the traffic: %.2f s (user %.2f s, system %.2f s)\n",
 		       dpid, c1 - c0, u1 - u0, s1 - s0);
+	if (getenv("VU_DEMO_AFTER")) {
+		fflush(stdout);
+		if (system(getenv("VU_DEMO_AFTER")))
+			fprintf(stderr, "vu-demo: VU_DEMO_AFTER failed\n");
+	}
 	ret = nfe_stop(&n, b);
 	if (!ret)
 		printf("vu-demo: queues stopped (GET_VRING_BASE): RX at %u, TX at %u; the daemon logged the module's per-queue kick and interrupt counters\n",
