@@ -30,7 +30,7 @@ static int dev_print_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[VUB_ATTR_MAX + 1];
 	char buf[1024];
 	const char *name, *type;
-	uint32_t id;
+	uint32_t id, nregions;
 
 	(void)data;
 	nl_parse(nlh, vub_policy, VUB_ATTR_MAX, tb);
@@ -83,8 +83,9 @@ static int dev_print_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		out_text("\n");
 	}
-	out_u64("mem_regions", "  memory               %" PRIu64 " regions",
-		nl_u32(tb[VUB_ATTR_MEM_REGIONS], 0));
+	nregions = nl_u32(tb[VUB_ATTR_MEM_REGIONS], 0);
+	out_u64("mem_regions", "  memory               %" PRIu64, nregions);
+	out_text(nregions == 1 ? " region" : " regions");
 	out_u64("pinned_pages", ", %" PRIu64 " pages pinned\n",
 		nl_u64(tb[VUB_ATTR_PINNED_PAGES], 0));
 	out_u64("kicks", "  counters             kicks %" PRIu64,

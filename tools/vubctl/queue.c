@@ -47,12 +47,13 @@ static bool print_vendor(const struct nlattr *stats, const char *text_prefix)
 		if (!tb[VUB_ATTR_VENDOR_STAT_NAME] ||
 		    !tb[VUB_ATTR_VENDOR_STAT_VALUE])
 			continue;
-		if (!any)
-			out_text("%s", text_prefix);
+		/* Device names may hold spaces ("rx packets"): "name: value",
+		 * comma-separated. */
+		out_text("%s", any ? "," : text_prefix);
 		any = true;
 		out_u64(nl_str(tb[VUB_ATTR_VENDOR_STAT_NAME], ""), NULL,
 			nl_u64(tb[VUB_ATTR_VENDOR_STAT_VALUE], 0));
-		out_text(" %s %" PRIu64, nl_str(tb[VUB_ATTR_VENDOR_STAT_NAME], ""),
+		out_text(" %s: %" PRIu64, nl_str(tb[VUB_ATTR_VENDOR_STAT_NAME], ""),
 			 nl_u64(tb[VUB_ATTR_VENDOR_STAT_VALUE], 0));
 	}
 	out_close_object();
