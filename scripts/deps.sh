@@ -31,11 +31,13 @@ PACKAGING_PKGS="debhelper dh-dkms dkms dpkg-dev fakeroot"
 
 # The test bed. dpdk-dev has dpdk-testpmd (a real vhost-user front-end for
 # the tests); its virtio-user driver is a plugin only recommended, so named
-# here. systemd gives systemd-analyze and systemd-udevd to the package test.
-KPKGS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 libudev-dev udev libudev1"
+# here. systemd gives systemd-analyze and systemd-udevd to the package test;
+# it is in KPKGS because the backports kernel brings backports' udev and
+# libsystemd0, which bookworm's systemd does not install beside.
+KPKGS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 libudev-dev udev libudev1 systemd"
 PKGS="bc flex bison libelf-dev xz-utils cpio \
 qemu-system-x86 busybox-static iproute2 sparse clang llvm libclang-rt-14-dev \
-jq python3 cppcheck shellcheck dpdk-dev librte-net-virtio23 systemd"
+jq python3 cppcheck shellcheck dpdk-dev librte-net-virtio23"
 
 product=0
 case ${1:-} in

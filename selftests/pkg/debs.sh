@@ -6,14 +6,16 @@
 # The host side of the package test ("make check" runs it around the VM
 # tests; the VM sees the host's root read-only, so what is installed here is
 # what 98-package uses there):
-#   install  build the .debs from a copy of the tree (dpkg-buildpackage -us
-#            -uc -b, into build/debs/), install them with apt-get, and check
+#   install  build the .debs from a copy of the tree and install them, with
+#            the commands Documentation/admin-guide.rst shows (its ".. run:
+#            debs-build", "debs-install" and "host" blocks), and check
 #            what a package manager would: DKMS built and installed
 #            vubridge.ko for the VM's kernel (the headers installed here),
 #            the unit passes systemd-analyze verify, the user vubridge
 #            exists in groups vubridge and kvm. Leaves build/debs/installed
 #            ("<kernel release> <version>") for the VM test.
-#   remove   purge both packages and check that the host is as before:
+#   remove   purge both packages (the guide's "debs-remove" block) and
+#            check that the host is as before:
 #            no file of theirs, no DKMS tree, no module, no user vubridge.
 # Prints one line per check; exits non-zero at the first failure.
 set -eu -o pipefail
@@ -24,7 +26,24 @@ ver=$(cat "$top/VERSION")
 krel=$("$top/scripts/kver.sh")
 export DEBIAN_FRONTEND=noninteractive
 
+guide=$top/Documentation/admin-guide.rst
+
 say() { echo "debs: $*"; }
+
+# guide KIND DIR: run the admin guide's ".. run: KIND" blocks in DIR, as
+# shown there (scripts/guide-blocks.py).
+guide() {
+	local kind=$1 dir=$2 b
+	rm -rf "$out/guide-$kind"
+	python3 "$top/scripts/guide-blocks.py" "$guide" "$kind" "$out/guide-$kind"
+	for b in "$out/guide-$kind"/*; do
+		[ -f "$b" ] || continue
+		say "admin-guide.rst:${b##*-l} ($kind), in ${dir#"$top"/}:"
+		sed 's/^/  $ /' "$b"
+		(cd "$dir" && bash -e "$b") || fail "admin-guide.rst:${b##*-l}: the $kind commands failed"
+	done
+	ls "$out/guide-$kind"/* > /dev/null 2>&1 || fail "admin-guide.rst has no '.. run: $kind' block"
+}
 fail() { echo "debs: FAIL: $*" >&2; exit 1; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -34,7 +53,9 @@ remove() {
 	for p in vubridge vubridge-dkms; do
 		dpkg-query -W "$p" > /dev/null 2>&1 && pkgs+=("$p")
 	done
-	if [ ${#pkgs[@]} -gt 0 ]; then
+	if [ ${#pkgs[@]} = 2 ]; then
+		guide debs-remove "$out"
+	elif [ ${#pkgs[@]} -gt 0 ]; then
 		say "apt-get purge ${pkgs[*]}"
 		apt-get purge -y -q "${pkgs[@]}"
 	fi
@@ -65,14 +86,13 @@ install_debs() {
 	rm -rf "$out" && mkdir -p "$src"
 	(cd "$top" && git ls-files -z --cached --others --exclude-standard |
 		xargs -0 cp --parents -t "$src")
-	say "dpkg-buildpackage -us -uc -b (log: build/debs/build.log)"
-	(cd "$src" && dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1 ||
+	say "building the .debs (log: build/debs/build.log)"
+	guide debs-build "$src" > "$out/build.log" 2>&1 ||
 		{ tail -n 20 "$out/build.log"; fail "dpkg-buildpackage"; }
 	debs=("$out/vubridge_${ver}_"*.deb "$out/vubridge-dkms_${ver}_all.deb")
 	ls -l "${debs[@]}"
 	remove > /dev/null	# a previous run's leftovers
-	say "apt-get install ${debs[*]##*/}"
-	apt-get install -y -q --no-install-recommends "${debs[@]}"
+	guide debs-install "$out"
 	dpkg -L vubridge vubridge-dkms | sort -u > "$out/files"
 
 	dkms status vubridge | grep -q "^vubridge/$ver, $krel, [^:]*: installed" ||
@@ -87,6 +107,7 @@ install_debs() {
 	id -nG vubridge | tr ' ' '\n' | grep -qx kvm || fail "vubridge not in group kvm"
 	[ "$(id -gn vubridge)" = vubridge ] || fail "vubridge's group is $(id -gn vubridge)"
 	say "user vubridge: $(id vubridge)"
+	guide host "$out"
 	echo "$krel $ver" > "$out/installed"
 }
 

@@ -23,7 +23,7 @@ nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; shift; for l in
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d" "failed: $*"; fi; }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 
 # The committed tree plus the working tree's changes, without build output.
 src=$work/src
@@ -42,9 +42,10 @@ else
 	mapfile -t tail < <(tail -n 8 "$log")
 	nok "make: the product builds without the test bed's installer" "${tail[@]}"
 fi
-check "make built vubridge.ko, vubridged and vubridged.8, no simulator" \
+check "make built vubridge.ko, vubridged, vubctl and the man pages, no simulator" \
 	test -f "$src/kmod/vubridge.ko" -a -x "$src/build/daemon/vubridged" \
-	-a -f "$src/build/man/vubridged.8" -a ! -e "$src/build/sims"
+	-a -x "$src/build/bin/vubctl" -a -f "$src/build/man/vubridged.8" \
+	-a -f "$src/build/man/vubctl.8" -a ! -e "$src/build/sims"
 
 dest=$work/root
 make -C "$src" install DESTDIR="$dest" PREFIX=/usr > "$work/install.log" 2>&1
@@ -67,7 +68,8 @@ for f in "$src"/kmod/*.[ch]; do
 	case $f in *.mod.c) continue ;; esac
 	expect+=("usr/src/vubridge-$ver/kmod/${f##*/}")
 done
-[ -f "$src/tools/vubctl/Makefile" ] && expect+=(usr/sbin/vubctl)
+[ -f "$src/tools/vubctl/Makefile" ] &&
+	expect+=(usr/sbin/vubctl usr/share/bash-completion/completions/vubctl)
 got=$(cd "$dest" 2>/dev/null && find . -type f | sed 's|^\./||' | sort)
 want=$(printf '%s\n' "${expect[@]}" | sort)
 if [ "$got" = "$want" ]; then
@@ -101,5 +103,28 @@ if [ -z "$left" ]; then
 else
 	mapfile -t l <<< "$left"
 	nok "make uninstall removes every installed file" "${l[@]}"
+fi
+# The guide: every literal block is run by a test, and its "source" blocks
+# (make, make install, make uninstall) work as shown, staged in DESTDIR.
+guide=$src/Documentation/admin-guide.rst
+if out=$(python3 "$src/scripts/guide-blocks.py" "$guide" --check 2>&1); then
+	ok "admin-guide.rst: every literal block is marked for a test ($out)"
+else
+	mapfile -t l <<< "$out"
+	nok "admin-guide.rst: every literal block is marked for a test" "${l[@]}"
+fi
+python3 "$src/scripts/guide-blocks.py" "$guide" source "$work/guide"
+rc=0 ran=0
+for b in "$work/guide"/*; do
+	[ -f "$b" ] || continue
+	ran=$((ran + 1))
+	(cd "$src" && DESTDIR=$work/guide-root bash -e "$b") > "$work/guide.log" 2>&1 || rc=1
+done
+left=$(find "$work/guide-root" -type f 2>/dev/null)
+if [ $rc = 0 ] && [ $ran -gt 0 ] && [ -x "$src/build/daemon/vubridged" ] && [ -z "$left" ]; then
+	ok "admin-guide.rst: its $ran 'source' blocks (make, make install, make uninstall) run as shown"
+else
+	mapfile -t l < <(tail -n 8 "$work/guide.log"; echo "blocks: $ran; left: $left")
+	nok "admin-guide.rst: its 'source' blocks run as shown" "${l[@]}"
 fi
 [ $fails = 0 ]
