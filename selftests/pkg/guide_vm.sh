@@ -26,8 +26,15 @@ fi
 rm -rf "$work"
 python3 "$root/scripts/guide-blocks.py" "$root/Documentation/admin-guide.rst" vm "$work/vm"
 python3 "$root/scripts/guide-blocks.py" "$root/Documentation/admin-guide.rst" file "$work/file"
-mapfile -t vm < <(find "$work/vm" -type f | sort)
-mapfile -t files < <(find "$work/file" -type f | sort)
+# No /dev/fd in the VM: no process substitution.
+find "$work/vm" -type f | sort > "$work/vm.list"
+find "$work/file" -type f | sort > "$work/file.list"
+mapfile -t vm < "$work/vm.list"
+mapfile -t files < "$work/file.list"
+if [ ${#vm[@]} = 0 ] || [ ${#files[@]} = 0 ]; then
+	echo "not ok 1 admin-guide.rst has no '.. run: vm' or '.. file:' block"
+	exit 1
+fi
 echo "1..$((${#vm[@]} + ${#files[@]}))"
 
 export SYSTEMD_IGNORE_CHROOT=1	# udevadm ignores requests in a chroot
@@ -66,8 +73,10 @@ cleanup() {
 	rmmod vubridge 2> /dev/null
 	insmod "$root/kmod/vubridge.ko" 2> /dev/null
 	[ -s /tmp/guide-vubridged.log ] && sed 's/^/# vubridged: /' /tmp/guide-vubridged.log
+	return 0
 }
-trap cleanup EXIT
+rc=0
+trap 'rc=$?; cleanup; exit $rc' EXIT
 
 # The host's state before the guide's first step: udev runs, vubridge.ko is
 # not loaded (run_vm.sh loaded the tree's).
@@ -93,7 +102,8 @@ for f in "${files[@]}"; do
 	n=$((n + 1))
 	line=${f##*-l}
 	path=$(head -n 1 "$f")
-	if d=$(diff <(tail -n +2 "$f") "$path" 2>&1); then
+	tail -n +2 "$f" > "$work/shown"
+	if d=$(diff "$work/shown" "$path" 2>&1); then
 		echo "ok $n admin-guide.rst:$line: shows $path as installed"
 	else
 		printf '#   %s\n' "${d//$'\n'/$'\n'#   }"

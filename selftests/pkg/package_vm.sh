@@ -52,8 +52,10 @@ cleanup() {
 	rmmod vubridge 2> /dev/null
 	insmod "$root/kmod/vubridge.ko" 2> /dev/null
 	[ -s "$log" ] && sed 's/^/# vubridged: /' "$log"
+	return 0
 }
-trap cleanup EXIT
+rc=0
+trap 'rc=$?; cleanup; exit $rc' EXIT
 
 # 1. The DKMS-built module replaces the tree's: modules.dep knows only the
 # DKMS one, so modprobe has no other file to load.
