@@ -142,6 +142,10 @@ struct vu_device_ops {
 	 * when the module cannot. Optional. */
 	int (*set_owner_info)(struct vu_device *dev,
 			      const struct vu_owner_info *oi);
+	/* Net: the front-end enables or disables ring @idx (SET_VRING_ENABLE),
+	 * called before the ring starts or stops: the device's queue-pair
+	 * count follows (net_cvq.c). Optional. */
+	void (*ring_enabled)(struct vu_device *dev, uint32_t idx, bool on);
 	/* Release everything (the device file included). */
 	void (*destroy)(struct vu_device *dev);
 };
@@ -157,6 +161,9 @@ struct vu_device {
 	bool late_start;	/* queues may start after DRIVER_OK */
 	bool gone;		/* the device disappeared (ENODEV) */
 	bool owner_info_unsupported;	/* said once: no VUB_SET_OWNER_INFO */
+	/* Net: the MAC is the front-end's to write (SET_CONFIG): the device
+	 * takes it through its control queue, for this session only. */
+	bool mac_writable;
 	/* set_mem_table/add_mem_region may take long (they pin): the engine
 	 * calls them on a worker thread, touching nothing else of the
 	 * device meanwhile. */

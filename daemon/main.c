@@ -22,6 +22,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "loop.h"
+#include "net_cvq.h"
 #include "nl_events.h"
 #include "sd_notify.h"
 #include "sock_perm.h"
@@ -89,6 +90,9 @@ static void usage(FILE *f)
 "                         fd store (FileDescriptorStoreMax=), so a restart,\n"
 "                         an upgrade or a crash keeps traffic running\n"
 "                         (default: when $FDSTORE > 0)\n"
+"      --rx-mode MODE     receive mode a NIC's control queue gets at every\n"
+"                         start when the front-end keeps its own control\n"
+"                         queue: promisc (default), allmulti or filter\n"
 "  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
 "  -f, --foreground       do not detach from the terminal\n"
 "  -h, --help             this text\n"
@@ -372,6 +376,7 @@ int main(int argc, char **argv)
 		{ "max-pinned", required_argument, NULL, 'P' },
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "socket-mode", required_argument, NULL, 'M' },
+		{ "rx-mode", required_argument, NULL, 'R' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "takeover", no_argument, NULL, 'T' },
 		{ "control", required_argument, NULL, 'C' },
@@ -419,6 +424,15 @@ int main(int argc, char **argv)
 		case 'F':
 			vu_session_fd_cap = (unsigned int)number_arg(
 				"--max-session-fds", optarg, 1u << 20);
+			break;
+		case 'R':
+			ret = ncvq_parse_rx_mode(optarg);
+			if (ret < 0) {
+				fprintf(stderr, "vubridged: --rx-mode is promisc, allmulti or filter, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			ncvq_rx_mode = (unsigned int)ret;
 			break;
 		case 'l':
 			vub_log_level = vub_log_parse_level(optarg);

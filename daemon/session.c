@@ -820,6 +820,8 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 	ring->enabled = on;
 	ring->enable_sent = on;
 	ring->start_failed = false;
+	if (s->ops->ring_enabled)
+		s->ops->ring_enabled(s->dev, idx, on);
 	if (on)
 		return vu_life_update(s);
 	return vu_life_stop(s, idx);
@@ -929,6 +931,8 @@ int vu_h_set_config(struct vu_session *s, struct vu_msg *m,
 	why = vu_config_write_refused(s->dev->device_id,
 				      s->features_set ? s->features : 0,
 				      c->offset, c->size);
+	if (why && s->dev->mac_writable && c->offset + c->size <= 6)
+		why = NULL;	/* net MAC through the control queue */
 	if (why) {
 		/* Unchanged bytes (a VMM restoring what it read) are fine. */
 		if (s->ops->read_config(s->dev, c->offset, cur, c->size) == 0 &&

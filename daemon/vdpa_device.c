@@ -31,6 +31,7 @@
 #include <linux/vubridge.h>
 
 #include "log.h"
+#include "net_cvq.h"
 #include "vdpa_device.h"
 #include "vhost_user.h"
 #include "vub_sys.h"
@@ -52,6 +53,7 @@ struct vdpa_dev {
 	struct vub_device_info info;
 	int config_efd;
 	struct vu_backend_req *breq;
+	struct net_cvq cvq;		/* net: the device's control queue */
 };
 
 static struct vdpa_dev *to_vd(struct vu_device *dev)
@@ -151,6 +153,7 @@ static int vd_set_features(struct vu_device *dev, uint64_t f)
 
 	if (vd->info.device_features & (1ull << VIRTIO_F_ACCESS_PLATFORM))
 		hw |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
+	hw = ncvq_device_features(&vd->cvq, hw);
 	return vd_ioctl(vd, VUB_SET_FEATURES, &hw, "VUB_SET_FEATURES");
 }
 
@@ -179,6 +182,9 @@ static int vd_write_config(struct vu_device *dev, uint32_t off,
 {
 	struct vdpa_dev *vd = to_vd(dev);
 
+	/* The MAC goes through the control queue (net_cvq.c). */
+	if (vd->cvq.capable && off < 6)
+		return ncvq_write_mac(&vd->cvq, off, buf, len);
 	if (!has_ability(vd, VUB_ABILITY_CONFIG_WRITE))
 		return -EOPNOTSUPP;
 	return vd_config_access(vd, VUB_WRITE_CONFIG, off, (void *)buf, len,
@@ -202,12 +208,21 @@ static int vd_set_mem_table(struct vu_device *dev, const struct vu_mem *mem)
 	unsigned int i;
 	int ret;
 
-	t = calloc(1, sizeof(*t) + mem->nregions * sizeof(t->regions[0]));
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	t = calloc(1, sizeof(*t) + (mem->nregions + 1) * sizeof(t->regions[0]));
 	if (!t)
 		return -ENOMEM;
 	t->nregions = mem->nregions;
-	for (i = 0; i < mem->nregions; i++)
+	for (i = 0; i < mem->nregions; i++) {
 		fill_region(&t->regions[i], &mem->regions[i]);
+		if (t->regions[i].iova < lo)
+			lo = t->regions[i].iova;
+		if (t->regions[i].iova + t->regions[i].size - 1 > hi)
+			hi = t->regions[i].iova + t->regions[i].size - 1;
+	}
+	/* The daemon's control queue keeps its mapping. */
+	t->nregions += ncvq_region(&vd->cvq, lo, hi, &t->regions[i]);
 	ret = vd_ioctl(vd, VUB_SET_MEM_TABLE, t, "VUB_SET_MEM_TABLE");
 	free(t);
 	if (ret)
@@ -248,6 +263,11 @@ static int vd_start_queue(struct vu_device *dev, uint32_t idx,
 	int ret;
 
 	(void)mem;
+	if (ncvq_owns(&vd->cvq, idx)) {
+		log_warn(dev->name, "queue %u is the device's control queue, which the daemon runs (the front-end did not negotiate CTRL_VQ)",
+			 idx);
+		return -EBUSY;
+	}
 	memset(&qs, 0, sizeof(qs));
 	qs.index = idx;
 	qs.size = c->size;
@@ -264,6 +284,8 @@ static int vd_start_queue(struct vu_device *dev, uint32_t idx,
 	qs.used_idx = c->packed ? c->base.used_idx : 0;
 	qs.used_wrap = c->packed ? c->base.used_wrap : 0;
 	ret = vd_ioctl(vd, VUB_START_QUEUE, &qs, "VUB_START_QUEUE");
+	if (!ret)
+		ncvq_ring_started(&vd->cvq, idx, true);
 	if (ret == -EOPNOTSUPP && (qs.avail_idx || qs.used_idx))
 		log_err(dev->name, "queue %u: the device cannot resume a ring at index %u (it has no way to set a ring position): the front-end must reset the ring",
 			idx, qs.avail_idx);
@@ -281,6 +303,7 @@ static int vd_stop_queue(struct vu_device *dev, uint32_t idx,
 	memset(&qs, 0, sizeof(qs));
 	qs.index = idx;
 	ret = vd_ioctl(vd, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");
+	ncvq_ring_started(&vd->cvq, idx, false);
 	if (ret)
 		return ret;
 	if (qs.flags & VUB_QUEUE_F_NO_STATE)
@@ -304,7 +327,12 @@ static int vd_set_queue_fd(struct vu_device *dev, uint32_t idx, bool call,
 
 static int vd_set_status(struct vu_device *dev, uint8_t st)
 {
-	return vd_ioctl(to_vd(dev), VUB_SET_STATUS, &st, "VUB_SET_STATUS");
+	struct vdpa_dev *vd = to_vd(dev);
+	int ret = vd_ioctl(vd, VUB_SET_STATUS, &st, "VUB_SET_STATUS");
+
+	if (!ret)
+		ncvq_status(&vd->cvq, st);
+	return ret;
 }
 
 static uint8_t vd_get_status(struct vu_device *dev)
@@ -321,6 +349,7 @@ static void vd_reset(struct vu_device *dev)
 	struct vdpa_dev *vd = to_vd(dev);
 
 	vd_ioctl(vd, VUB_RESET, NULL, "VUB_RESET");
+	ncvq_device_reset(&vd->cvq);
 	/* VUB_RESET dropped the config eventfd with the memory. */
 	if (!dev->gone)
 		set_config_eventfd(vd);
@@ -329,19 +358,20 @@ static void vd_reset(struct vu_device *dev)
 static int vd_snapshot(struct vu_device *dev, void *buf, size_t cap,
 		       size_t *len)
 {
-	(void)dev;
-	(void)buf;
-	(void)cap;
-	/* Features, config and queue positions are in the engine's part. */
-	*len = 0;
+	/* Features, config and queue positions are in the engine's part;
+	 * what the control queue set is the device's. */
+	*len = ncvq_snapshot(&to_vd(dev)->cvq, buf, cap);
 	return 0;
 }
 
 static int vd_restore(struct vu_device *dev, const void *buf, size_t len)
 {
-	(void)dev;
-	(void)buf;
-	return len ? -EINVAL : 0;
+	return ncvq_restore(&to_vd(dev)->cvq, buf, len);
+}
+
+static void vd_ring_enabled(struct vu_device *dev, uint32_t idx, bool on)
+{
+	ncvq_ring_enable(&to_vd(dev)->cvq, idx, on);
 }
 
 static int vd_get_shared_memory_region(struct vu_device *dev,
@@ -444,6 +474,7 @@ static void vd_destroy(struct vu_device *dev)
 {
 	struct vdpa_dev *vd = to_vd(dev);
 
+	ncvq_fini(&vd->cvq);
 	if (vd->fd >= 0)
 		vd->sys->close(vd->sys->ctx, vd->fd);
 	if (vd->config_efd >= 0)
@@ -475,6 +506,7 @@ static const struct vu_device_ops vdpa_ops = {
 	.config_event_fd = vd_config_event_fd,
 	.config_event_ack = vd_config_event_ack,
 	.set_mtu = vd_set_mtu,
+	.ring_enabled = vd_ring_enabled,
 	.send_rarp = NULL,	/* a vDPA device sends its own announcements */
 	.set_owner_info = vd_set_owner_info,
 	.destroy = vd_destroy,
@@ -510,6 +542,7 @@ static struct vu_device *vd_new(const char *name, const char *path, int fd,
 	vd->sys = sys;
 	snprintf(vd->base.name, sizeof(vd->base.name), "%s", name);
 	vd->config_efd = -1;
+	vd->cvq.memfd = vd->cvq.kick_fd = -1;
 	vd->fd = fd >= 0 ? fd : sys->open(sys->ctx, path);
 	if (vd->fd < 0) {
 		err = -vd->fd;
@@ -540,6 +573,11 @@ static struct vu_device *vd_new(const char *name, const char *path, int fd,
 	vd->base.max_queue_size = vd->info.max_queue_size;
 	vd->base.min_queue_size = vd->info.min_queue_size;
 	vd->base.late_start = has_ability(vd, VUB_ABILITY_ENABLE_AFTER_DRIVER_OK);
+	err = -ncvq_init(&vd->cvq, vd->base.name, sys, vd->fd, &vd->info);
+	if (err)
+		goto err;
+	vd->base.mac_writable = vd->cvq.capable &&
+		(vd->info.device_features & (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR));
 	vd->config_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vd->config_efd < 0) {
 		err = ENOMEM;

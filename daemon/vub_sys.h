@@ -21,6 +21,11 @@ struct vub_sys {
 	/* One ioctl: 0 (or the ioctl's non-negative result), or -errno. */
 	int (*ioctl)(void *ctx, int fd, unsigned long req, void *arg);
 	void (*close)(void *ctx, int fd);
+	/* Kick queue @idx of the device file @fd through its kick eventfd
+	 * @kick_fd (the daemon's own control queue). Optional: NULL writes
+	 * the eventfd, which the module polls; a simulated module runs its
+	 * device here instead. */
+	int (*kick)(void *ctx, int fd, unsigned int idx, int kick_fd);
 	void *ctx;
 };
 

@@ -19,6 +19,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
 
 #include "fake_vub.h"
 
@@ -26,6 +27,11 @@
 #define WRITABLE	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK |			\
 			 VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FAILED)
+/* Features that need VIRTIO_NET_F_CTRL_VQ (virtio 1.2, 5.1.3.1). */
+#define NEED_CTRL_VQ	(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX | \
+			 1ull << VIRTIO_NET_F_CTRL_VLAN |			\
+			 1ull << VIRTIO_NET_F_GUEST_ANNOUNCE |		\
+			 1ull << VIRTIO_NET_F_CTRL_MAC_ADDR)
 #define START_FLAGS	(VUB_QUEUE_F_PACKED | VUB_QUEUE_F_NO_CALL |	\
 			 VUB_QUEUE_F_DISABLED)
 
@@ -158,6 +164,12 @@ static void device_reset(struct fake_vub *fv, bool drop_all)
 		memset(&fv->q[i].st, 0, sizeof(fv->q[i].st));
 	}
 	fv->status = 0;
+	fv->cvq_pairs = 1;
+	fv->cvq_promisc = 1;	/* QEMU's virtio-net resets to promiscuous */
+	fv->cvq_allmulti = 0;
+	fv->cvq_commands = 0;
+	if (fv->cfg.device_id == VIRTIO_ID_NET)
+		memcpy(fv->cfg.config, fv->mac0, 6);
 	fv->features_set = false;
 	fv->driver_features = 0;
 	fv->suspended = false;
@@ -611,6 +623,10 @@ static int dispatch(struct fake_vub *fv, unsigned long req, void *arg,
 			return -EBUSY;
 		if (*(uint64_t *)arg & ~fv->cfg.features)
 			return -EINVAL;
+		if (fv->cfg.device_id == VIRTIO_ID_NET &&
+		    (*(uint64_t *)arg & NEED_CTRL_VQ) &&
+		    !(*(uint64_t *)arg & 1ull << VIRTIO_NET_F_CTRL_VQ))
+			return -EINVAL;
 		fv->driver_features = *(uint64_t *)arg;
 		fv->features_set = true;
 		return 0;
@@ -790,6 +806,199 @@ static int fv_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	return ret;
 }
 
+/* Where the device reads or writes @len bytes at @iova, or NULL. */
+static uint8_t *fv_ptr(struct fake_vub *fv, uint64_t iova, uint64_t len,
+		       uint32_t perm)
+{
+	unsigned int i;
+
+	for (i = 0; i < fv->nregions; i++) {
+		const struct fv_region *r = &fv->regions[i];
+
+		if (iova >= r->iova && len <= r->size &&
+		    iova - r->iova <= r->size - len)
+			return (r->perm & perm) == perm ?
+			       (uint8_t *)(uintptr_t)(r->uaddr + iova - r->iova) :
+			       NULL;
+	}
+	return NULL;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* One control command: the ack (VIRTIO_NET_OK or _ERR), logged. */
+static uint8_t cvq_apply(struct fake_vub *fv, const uint8_t *in, uint32_t len)
+{
+	uint64_t f = fv->driver_features;
+	uint8_t cls = len > 0 ? in[0] : 0xff, cmd = len > 1 ? in[1] : 0xff;
+	const uint8_t *d = in + 2;
+	uint32_t dl = len >= 2 ? len - 2 : 0;
+	uint16_t pairs;
+
+	if (cls == VIRTIO_NET_CTRL_MQ && cmd == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET &&
+	    (f & 1ull << VIRTIO_NET_F_MQ) && dl == 2) {
+		pairs = rd16(d);
+		if (pairs >= 1 && pairs <= rd16(fv->cfg.config + 8)) {
+			fv->cvq_pairs = pairs;
+			fv_log(fv, "CVQ VQ_PAIRS_SET %u", pairs);
+			return VIRTIO_NET_OK;
+		}
+	} else if (cls == VIRTIO_NET_CTRL_MAC &&
+		   cmd == VIRTIO_NET_CTRL_MAC_ADDR_SET &&
+		   (f & 1ull << VIRTIO_NET_F_CTRL_MAC_ADDR) && dl == 6) {
+		memcpy(fv->cfg.config, d, 6);
+		fv_log(fv, "CVQ MAC_ADDR_SET %02x:%02x:%02x:%02x:%02x:%02x",
+		       d[0], d[1], d[2], d[3], d[4], d[5]);
+		return VIRTIO_NET_OK;
+	} else if (cls == VIRTIO_NET_CTRL_RX &&
+		   (cmd == VIRTIO_NET_CTRL_RX_PROMISC ||
+		    cmd == VIRTIO_NET_CTRL_RX_ALLMULTI) &&
+		   (f & 1ull << VIRTIO_NET_F_CTRL_RX) && dl == 1 && d[0] <= 1) {
+		*(cmd ? &fv->cvq_allmulti : &fv->cvq_promisc) = d[0];
+		fv_log(fv, "CVQ RX_%s %u", cmd ? "ALLMULTI" : "PROMISC", d[0]);
+		return VIRTIO_NET_OK;
+	}
+	fv_log(fv, "CVQ %u/%u (%u bytes) -> ERR", cls, cmd, dl);
+	return VIRTIO_NET_ERR;
+}
+
+/* Gather one descriptor's buffer: readable bytes into @in, the last
+ * writable byte is the ack. 0, or -1 on a malformed chain. */
+static int cvq_desc(struct fake_vub *fv, const uint8_t *d, uint8_t *in,
+		    uint32_t *inlen, uint8_t **ack, bool packed)
+{
+	uint64_t addr = rd64(d);
+	uint32_t len = (uint32_t)rd16(d + 8) | (uint32_t)rd16(d + 10) << 16;
+	uint16_t flags = rd16(d + (packed ? 14 : 12));
+	uint8_t *p;
+
+	if (flags & VRING_DESC_F_WRITE) {
+		p = fv_ptr(fv, addr, len, VUB_PERM_WRITE);
+		if (!p || !len)
+			return -1;
+		*ack = p + len - 1;
+		return 0;
+	}
+	p = fv_ptr(fv, addr, len, VUB_PERM_READ);
+	if (!p || *ack || *inlen + len > 256)
+		return -1;
+	memcpy(in + *inlen, p, len);
+	*inlen += len;
+	return 0;
+}
+
+/* The device's control queue: every available command, in order. */
+static int fv_kick(void *ctx, int fd, unsigned int idx, int kick_fd)
+{
+	struct fake_vub *fv = ctx;
+	struct fv_queue *q;
+	uint8_t in[256], *ack, *d, *avail, *used;
+	uint32_t inlen, n;
+	uint16_t i, head, next;
+	bool mq = fv->driver_features & 1ull << VIRTIO_NET_F_MQ;
+
+	if (fd != fv->fd || idx >= fv->cfg.num_queues ||
+	    check_eventfd(kick_fd))
+		return -EBADF;
+	q = &fv->q[idx];
+	if (fv->cfg.device_id != VIRTIO_ID_NET ||
+	    !(fv->driver_features & 1ull << VIRTIO_NET_F_CTRL_VQ) ||
+	    idx != (mq ? 2u * rd16(fv->cfg.config + 8) : 2u) || !q->started ||
+	    !q->enabled || !(fv->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    fv->cfg.cvq_mute)
+		return 0;	/* a kick nobody listens to */
+	n = q->size;
+	if (q->flags & VUB_QUEUE_F_PACKED) {
+		for (;;) {
+			d = fv_ptr(fv, q->desc + 16ull * q->st.avail_idx, 16,
+				   VUB_PERM_READ);
+			if (!d || !!(rd16(d + 14) & 1u << VRING_PACKED_DESC_F_AVAIL) !=
+			    q->st.avail_wrap ||
+			    !!(rd16(d + 14) & 1u << VRING_PACKED_DESC_F_USED) ==
+			    q->st.avail_wrap)
+				return 0;
+			head = q->st.avail_idx;
+			inlen = 0;
+			ack = NULL;
+			for (i = 0; i < n; i++) {
+				d = fv_ptr(fv, q->desc + 16ull * q->st.avail_idx,
+					   16, VUB_PERM_READ);
+				if (!d || cvq_desc(fv, d, in, &inlen, &ack, true))
+					return 0;
+				next = rd16(d + 14);
+				if (++q->st.avail_idx == n) {
+					q->st.avail_idx = 0;
+					q->st.avail_wrap ^= 1;
+				}
+				if (!(next & VRING_DESC_F_NEXT))
+					break;
+			}
+			if (!ack)
+				return 0;
+			*ack = cvq_apply(fv, in, inlen);
+			d = fv_ptr(fv, q->desc + 16ull * head, 16, VUB_PERM_WRITE);
+			wr16(d + 8, 1);
+			wr16(d + 10, 0);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+			wr16(d + 14, (uint16_t)(q->st.used_wrap ?
+				     1u << VRING_PACKED_DESC_F_AVAIL |
+				     1u << VRING_PACKED_DESC_F_USED : 0));
+			q->st.used_idx = q->st.avail_idx;
+			q->st.used_wrap = q->st.avail_wrap;
+			fv->cvq_commands++;
+		}
+	}
+	avail = fv_ptr(fv, q->driver, 4 + 2ull * n, VUB_PERM_READ);
+	used = fv_ptr(fv, q->device, 4 + 8ull * n, VUB_PERM_WRITE);
+	if (!avail || !used)
+		return 0;
+	while (q->st.avail_idx != rd16(avail + 2)) {
+		head = rd16(avail + 4 + 2u * (q->st.avail_idx % n));
+		inlen = 0;
+		ack = NULL;
+		for (i = 0; i < n && head < n; i++) {
+			d = fv_ptr(fv, q->desc + 16ull * head, 16, VUB_PERM_READ);
+			if (!d || cvq_desc(fv, d, in, &inlen, &ack, false))
+				return 0;
+			if (!(rd16(d + 12) & VRING_DESC_F_NEXT))
+				break;
+			head = rd16(d + 14);
+		}
+		if (!ack)
+			return 0;
+		*ack = cvq_apply(fv, in, inlen);
+		head = rd16(avail + 4 + 2u * (q->st.avail_idx % n));
+		wr16(used + 4 + 8u * (rd16(used + 2) % n), head);
+		wr16(used + 6 + 8u * (rd16(used + 2) % n), 0);
+		wr16(used + 8 + 8u * (rd16(used + 2) % n), 1);
+		wr16(used + 10 + 8u * (rd16(used + 2) % n), 0);
+		q->st.avail_idx++;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		wr16(used + 2, q->st.avail_idx);
+		fv->cvq_commands++;
+	}
+	return 0;
+}
+
 static int fv_open(void *ctx, const char *path)
 {
 	struct fake_vub *fv = ctx;
@@ -835,11 +1044,15 @@ void fake_vub_init(struct fake_vub *fv, const struct fake_vub_cfg *cfg)
 		fv->cfg.config_size = FV_CONFIG_MAX;
 	fv->fd = -1;
 	fv->config_efd = -1;
+	memcpy(fv->mac0, fv->cfg.config, 6);
+	fv->cvq_pairs = 1;
+	fv->cvq_promisc = 1;
 	for (i = 0; i < FV_MAX_QUEUES; i++)
 		fv->q[i].kick_fd = fv->q[i].call_fd = fv->q[i].err_fd = -1;
 	fv->sys.open = fv_open;
 	fv->sys.ioctl = fv_ioctl;
 	fv->sys.close = fv_close;
+	fv->sys.kick = fv_kick;
 	fv->sys.ctx = fv;
 }
 

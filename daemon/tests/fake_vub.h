@@ -39,6 +39,7 @@ struct fake_vub_cfg {
 	bool no_state;			/* like vp_vdpa: no ring position */
 	bool no_fd_swap;		/* a module before VUB_SET_QUEUE_CALL */
 	uint64_t refuse_features;	/* FEATURES_OK refused with these */
+	bool cvq_mute;			/* the control queue never answers */
 };
 
 struct fv_region {
@@ -80,9 +81,20 @@ struct fake_vub {
 	unsigned int nlog;
 	char log[FV_LOG_LINES][FV_LOG_LEN];
 	unsigned int calls;		/* every ioctl, reads included */
+	/* what the control queue set (reset with the device) */
+	uint16_t cvq_pairs;		/* queue pairs in use */
+	uint8_t cvq_promisc, cvq_allmulti;
+	unsigned int cvq_commands;	/* answered since the last reset */
+	uint8_t mac0[6];		/* the MAC a reset restores */
 };
 
-/* A device like vdpa_sim_net: 2 queue pairs and a control queue. */
+/* A device like vdpa_sim_net: @pairs queue pairs (MQ when more than one)
+ * and a control queue that takes VQ_PAIRS_SET (with MQ), MAC_ADDR_SET
+ * (CTRL_MAC_ADDR) and RX PROMISC/ALLMULTI (with CTRL_RX, which a test adds
+ * to the features), run when the daemon kicks it (struct vub_sys.kick).
+ * Like mlx5_vdpa, the fake refuses (VUB_SET_FEATURES: EINVAL) MQ, CTRL_RX,
+ * CTRL_VLAN, GUEST_ANNOUNCE or CTRL_MAC_ADDR without CTRL_VQ: the virtio
+ * spec's feature dependencies (5.1.3.1). */
 void fake_vub_cfg_net(struct fake_vub_cfg *cfg, uint32_t pairs);
 /* A device like vdpa_sim_blk: @queues request queues, config with
  * capacity, seg_max and num_queues. */

@@ -10,7 +10,8 @@
  *   device blk QUEUES [OPTION...]  a fake like vdpa_sim_blk
  *     options: no-late-start (no ENABLE_AFTER_DRIVER_OK), no-state (like
  *     vp_vdpa), no-fd-swap (a module without VUB_SET_QUEUE_CALL),
- *     doorbell, max=N (largest ring)
+ *     doorbell, max=N (largest ring), ctrl-rx (offers VIRTIO_NET_F_CTRL_RX,
+ *     as QEMU's virtio-net under vp_vdpa does)
  *   memory NAME GPA SIZE           a memfd the front-end will send
  *   connect / disconnect           a new connection (session) / its end
  *   advance Q N                    the device consumes N buffers of queue Q
@@ -287,6 +288,8 @@ static int do_device(struct replay *r, char **tok, int n)
 			cfg.max_queue_size = (uint32_t)strtoul(tok[i] + 4, NULL, 0);
 		else if (!strcmp(tok[i], "no-fd-swap"))
 			cfg.no_fd_swap = true;
+		else if (!strcmp(tok[i], "ctrl-rx"))
+			cfg.features |= 1ull << VIRTIO_NET_F_CTRL_RX;
 		else
 			FAIL(r, "device option %s", tok[i]);
 	}
@@ -626,6 +629,15 @@ static int do_started(struct replay *r, char **tok, int n)
 		if (q < FV_MAX_QUEUES)
 			want[q] = true;
 	}
+	if (getenv("REPLAY_PRINT")) {
+		/* regen.sh: the queues that run now */
+		fprintf(stderr, "started");
+		for (q = 0; q < r->fv->cfg.num_queues; q++)
+			if (r->fv->q[q].started)
+				fprintf(stderr, " %u", q);
+		fprintf(stderr, "\n");
+		return 0;
+	}
 	for (q = 0; q < r->fv->cfg.num_queues; q++)
 		if (r->fv->q[q].started != want[q])
 			FAIL(r, "line %u: queue %u %s", r->lineno + 1, q,
@@ -641,7 +653,8 @@ static int run(struct replay *r)
 
 	for (ln = 0; ln < r->nlines; ln++) {
 		r->lineno = ln;
-		if (getenv("REPLAY_PRINT") && r->lines[ln][0] != '=')
+		if (getenv("REPLAY_PRINT") && r->lines[ln][0] != '=' &&
+		    strncmp(r->lines[ln], "started", 7))
 			fprintf(stderr, "%s\n", r->lines[ln]);
 		snprintf(buf, sizeof(buf), "%s", r->lines[ln]);
 		if (strchr(buf, '#'))

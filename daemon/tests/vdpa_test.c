@@ -180,10 +180,17 @@ TEST_F(vdpa, start_with_status_protocol)
 	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0x0f));
 	EXPECT_EQ(0x0f, self->fv->status);
 	EXPECT_FALSE(self->ended);
+	/* The front-end keeps its control queue: the daemon negotiates
+	 * CTRL_VQ and CTRL_MAC_ADDR, maps and starts the device's control
+	 * queue at FEATURES_OK (before the guest's memory, which arrived
+	 * later here) and programs the MAC at DRIVER_OK. */
 	EXPECT_IOCTLS("SET_STATUS 0x01", "SET_STATUS 0x03",
-		      "SET_FEATURES 0x300000020", "SET_STATUS 0x0b",
-		      "SET_MEM_TABLE 1", "START_QUEUE 0 size=64 base=0",
-		      "START_QUEUE 1 size=64 base=0", "SET_STATUS 0x0f");
+		      "SET_FEATURES 0x300820020", "SET_STATUS 0x0b",
+		      "ADD_MEM_REGION 0xffffffffc000+0x4000",
+		      "START_QUEUE 2 size=64 base=0 nocall",
+		      "SET_MEM_TABLE 2", "START_QUEUE 0 size=64 base=0",
+		      "START_QUEUE 1 size=64 base=0", "SET_STATUS 0x0f",
+		      "CVQ MAC_ADDR_SET 02:00:00:00:00:01");
 }
 
 static char logbuf[4096];
@@ -372,7 +379,8 @@ TEST_F(vdpa, device_error_keeps_session)
 	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F,
 				     VU_PF(VU_PF_MQ) | VU_PF(VU_PF_STATUS)));
 	ASSERT_EQ(0, vu_fe_vring_fd(&self->fe, VU_SET_VRING_ERR, 0, err));
-	fake_vub_fail(self->fv, VUB_START_QUEUE, 1, EIO);
+	/* The first start is the daemon's control queue (net_cvq.c). */
+	fake_vub_fail(self->fv, VUB_START_QUEUE, 2, EIO);
 	ASSERT_EQ(0, rings(self));
 	test_loop_pump(&self->loop, 16);
 	EXPECT_FALSE(self->ended);
@@ -424,8 +432,9 @@ TEST_F(vdpa, mem_table_of_32_regions)
 		gms[i] = &gm[i];
 	}
 	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 32));
-	EXPECT_IOCTLS("SET_MEM_TABLE 32");
-	EXPECT_EQ(32, self->fv->nregions);
+	/* and the daemon's control queue keeps its region */
+	EXPECT_IOCTLS("SET_MEM_TABLE 33");
+	EXPECT_EQ(33, self->fv->nregions);
 	EXPECT_FALSE(self->ended);
 	for (i = 0; i < 32; i++)
 		guest_mem_destroy(&gm[i]);

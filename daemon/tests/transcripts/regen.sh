@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rewrite a transcript's "=" lines with the ioctls the daemon issues now:
+# Rewrite a transcript's "=" and "started" lines with what the daemon does now:
 #   tests/transcripts/regen.sh FILE.txt
 # Review the diff: the expected ioctls are the test.
 set -eu

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net_cvq.h - the daemon's own control virtqueue on a vDPA NIC.
+ *
+ * A NIC that offers VIRTIO_NET_F_CTRL_VQ takes its queue-pair count, MAC
+ * and receive mode through its control queue, and some (mlx5_vdpa,
+ * octep_vdpa) refuse MQ without it. QEMU and DPDK keep the guest's control
+ * queue for themselves: they never acknowledge CTRL_VQ and turn the
+ * guest's pair changes into SET_VRING_ENABLE. For them the daemon
+ * negotiates CTRL_VQ with the device itself ("shadow" mode), runs the
+ * device's control queue from a small ring in its own memory (a memfd
+ * mapped for the device at an IOVA above the guest's memory), and sends:
+ *  - VQ_PAIRS_SET whenever the pairs the front-end enabled change,
+ *  - MAC_ADDR_SET (the operator's MAC, or the one the front-end wrote with
+ *    SET_CONFIG) and RX PROMISC/ALLMULTI (vubridged --rx-mode) at every
+ *    DRIVER_OK, so a reset never loses them.
+ * A front-end that acknowledges CTRL_VQ (crosvm, cloud-hypervisor) passes
+ * the guest's control queue through: it runs on the device as any other
+ * ring ("passthrough" mode) and the guest sets what it wants itself.
+ *
+ * One command at a time, synchronously: the daemon kicks and polls the used
+ * ring (no call eventfd), as QEMU's vhost-vdpa does for its shadow control
+ * queue. Commands are rare (start, a pair change, a MAC change).
+ */
+#ifndef VUB_NET_CVQ_H
+#define VUB_NET_CVQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vub_sys.h"
+
+/* Receive mode bits (struct ncvq_want.rx, --rx-mode). */
+#define NCVQ_RX_PROMISC		(1u << 0)
+#define NCVQ_RX_ALLMULTI	(1u << 1)
+
+/* --rx-mode: what the shadow control queue sets at every start. */
+extern unsigned int ncvq_rx_mode;
+/* How long one command may take before the queue is given up, in ms. */
+extern int ncvq_wait_ms;
+/* Parse "promisc", "allmulti" or "filter" into NCVQ_RX_*; -1 if unknown. */
+int ncvq_parse_rx_mode(const char *s);
+
+/* What the control queue sets, kept across device resets. */
+struct ncvq_want {
+	uint8_t mac[6];
+	uint8_t rx;		/* NCVQ_RX_* */
+	uint16_t pairs;		/* queue pairs the front-end enabled */
+};
+
+/* Snapshot bytes (little-endian): magic "NCVQ", version 1, mode, rx,
+ * reserved, pairs (u16), mac[6]. */
+#define NCVQ_SNAP_MAGIC		0x5156434eu
+#define NCVQ_SNAP_LEN		16u
+#define NCVQ_MODE_NONE		0	/* not negotiated since the reset */
+#define NCVQ_MODE_SHADOW	1
+#define NCVQ_MODE_PASSTHROUGH	2
+
+struct net_cvq {
+	const char *name;		/* for logs */
+	const struct vub_sys *sys;
+	int fd;				/* the device file */
+	bool capable;			/* net device offering CTRL_VQ */
+	uint64_t dev_features;
+	uint32_t num_queues;
+	uint16_t max_pairs;		/* max_virtqueue_pairs, 1 without MQ */
+	uint8_t op_mac[6];		/* the operator's: config space at open */
+	/* the negotiation in force (since the last FEATURES_OK) */
+	int mode;			/* NCVQ_MODE_* */
+	uint64_t negotiated;		/* features written to the device */
+	uint32_t index;			/* the device's control queue */
+	uint8_t status;			/* last status the device took */
+	/* the ring */
+	int memfd;
+	uint8_t *mem;
+	uint64_t iova;
+	bool mapped;
+	int kick_fd;
+	bool started;
+	bool broken;			/* a command timed out: none until reset */
+	uint16_t num;
+	uint16_t next;			/* split: avail index; packed: slot */
+	bool wrap;			/* packed: driver wrap counter */
+	bool packed;
+	/* state */
+	struct ncvq_want want;
+	uint16_t dev_pairs;		/* what the device has now */
+	uint8_t *ring_on;		/* rings the front-end enabled */
+	uint8_t *ring_run;		/* rings started on the device */
+	unsigned int sent;		/* commands the device acknowledged */
+};
+
+/*
+ * Look at the device (@info, its config space) and prepare the ring if it
+ * has a control queue. 0 also when it has none (@capable false); -errno
+ * only when memory for the ring could not be had.
+ */
+int ncvq_init(struct net_cvq *c, const char *name, const struct vub_sys *sys,
+	      int fd, const struct vub_device_info *info);
+void ncvq_fini(struct net_cvq *c);
+
+/* The features to write to the device for the front-end's @acked; decides
+ * the mode (shadow when @acked lacks CTRL_VQ). */
+uint64_t ncvq_device_features(struct net_cvq *c, uint64_t acked);
+/* The device accepted status @st (0: reset). Starts the ring at
+ * FEATURES_OK, programs the device at DRIVER_OK. */
+void ncvq_status(struct net_cvq *c, uint8_t st);
+/* VUB_RESET: memory unmapped; the session is over, so what it set is too. */
+void ncvq_device_reset(struct net_cvq *c);
+/* The ring's region for a memory table replacing every region: 1 and @out
+ * filled when it must be kept (mapped now), else 0. @guest_lo/@guest_hi:
+ * the guest regions' lowest and highest byte, to refuse an overlap. */
+int ncvq_region(const struct net_cvq *c, uint64_t guest_lo, uint64_t guest_hi,
+		struct vub_mem_region *out);
+/* True if queue @idx is the daemon's (a front-end must not start it). */
+bool ncvq_owns(const struct net_cvq *c, uint32_t idx);
+/* SET_VRING_ENABLE of ring @idx, before the ring starts or stops: a
+ * lower pair count reaches the device now, a higher one once the new
+ * pair's rings run (ncvq_ring_started) or at DRIVER_OK. */
+void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on);
+/* Ring @idx started on the device, or stopped. */
+void ncvq_ring_started(struct net_cvq *c, uint32_t idx, bool on);
+/* SET_CONFIG of bytes inside the MAC: 0, -EPERM if the device cannot take
+ * a MAC through its control queue. */
+int ncvq_write_mac(struct net_cvq *c, uint32_t off, const void *buf,
+		   uint32_t len);
+/* Device-state snapshot bytes (0 bytes for a device without a control
+ * queue) and their restore (-EINVAL for bytes of another kind). */
+size_t ncvq_snapshot(const struct net_cvq *c, void *buf, size_t cap);
+int ncvq_restore(struct net_cvq *c, const void *buf, size_t len);
+
+#endif /* VUB_NET_CVQ_H */
