@@ -8,7 +8,7 @@ set -eu -o pipefail
 
 usage() {
 	cat <<USAGE
-Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS']
+Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS'] [--mq-nics]
 
   --cmd 'CMD'     run CMD with bash in the guest, in the repository root
                   (default: selftests/run_vm.sh)
@@ -19,6 +19,11 @@ Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS
   --mem SIZE      guest memory, as QEMU's -m takes it (default 2G)
   --save DIR      copy the results (output.txt, dmesg.txt, status, tainted)
                   to DIR before the next VM run of this tree may replace them
+  --mq-nics       two more virtio-net-pci NICs with mq=on (4 queue pairs, a
+                  control queue) at PCI 00:18.0 and 00:19.0, each backed by a
+                  multi-queue tap; a host bridge joins the two taps (needs
+                  root and /dev/net/tun; taps and bridge are removed when the
+                  VM exits). The other devices keep their PCI addresses.
 
 Inside the guest: VUB_ROOT (repository root), VUB_BUILD, VUB_RESULTS=/results
 (host: build/vm/results), KVER. /tmp and /run are tmpfs; the rest of the host
@@ -36,6 +41,7 @@ timeout=1200
 append=
 mem=2G
 save=
+mq_nics=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell) mode=shell ;;
@@ -44,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--append) append=${2:?--append needs an argument}; shift ;;
 	--save) save=${2:?--save needs a directory}; shift ;;
 	--mem) mem=${2:?--mem needs a size}; shift ;;
+	--mq-nics) mq_nics=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -116,6 +123,41 @@ for n in 1 2; do
 	qemu+=(-netdev "hubport,id=h$n,hubid=0"
 		-device "virtio-net-pci,netdev=h$n,iommu_platform=on,disable-legacy=on,page-per-vq=on,packed=on,romfile=,mac=52:54:00:12:34:0$n")
 done
+
+# The multi-queue NICs: a QEMU hub port has one queue, so a NIC behind it
+# offers one pair whatever mq= says; a multi-queue tap gives QEMU one queue
+# per pair. The taps exist before QEMU (persistent, multi_queue) so they are
+# bridged and up before the guest sends; IPv6 is off on them and on the
+# bridge, which then sends nothing of its own (no router solicitations, no
+# MLD reports): every frame the NICs see comes from the other NIC.
+mq_taps=()
+mq_bridge=
+# shellcheck disable=SC2317 # runs from the EXIT trap
+mq_cleanup() {
+	local t
+	for t in "${mq_taps[@]}"; do ip link del "$t" 2>/dev/null || true; done
+	[ -z "$mq_bridge" ] || ip link del "$mq_bridge" 2>/dev/null || true
+}
+if [ "$mq_nics" = 1 ]; then
+	trap mq_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	id=$(( $$ % 100000 ))
+	mq_bridge=vubq${id}br
+	ip link add "$mq_bridge" type bridge
+	echo 1 > "/proc/sys/net/ipv6/conf/$mq_bridge/disable_ipv6"
+	for n in 1 2; do
+		tap=vubq${id}t$n
+		ip tuntap add mode tap multi_queue name "$tap"
+		mq_taps+=("$tap")
+		echo 1 > "/proc/sys/net/ipv6/conf/$tap/disable_ipv6"
+		ip link set "$tap" master "$mq_bridge"
+		ip link set "$tap" up
+		# shellcheck disable=SC2054 # commas separate QEMU sub-options
+		qemu+=(-netdev "tap,id=mq$n,ifname=$tap,queues=4,script=no,downscript=no,vhost=off"
+			-device "virtio-net-pci,netdev=mq$n,mq=on,iommu_platform=on,disable-legacy=on,page-per-vq=on,romfile=,addr=0x1$((7 + n)),mac=52:54:00:12:35:0$n")
+	done
+	ip link set "$mq_bridge" up
+fi
 
 start=$(date +%s)
 rc=0

@@ -67,7 +67,9 @@ void tp_init(struct testpmd *tp)
 static int build_argv(const struct tp_opts *o, char vdev[2][512],
 		      char peer[2][64], const char **argv)
 {
+	static char qarg[2][32];
 	bool two = o->sock2 && o->mac2;
+	unsigned int q = o->queues ? o->queues : 1;
 	int n = 0;
 
 	if (o->vhost) {
@@ -75,15 +77,17 @@ static int build_argv(const struct tp_opts *o, char vdev[2][512],
 				     o->sock) >= 512)
 			return -ENAMETOOLONG;
 	} else if ((size_t)snprintf(vdev[0], 512,
-			     "net_virtio_user0,path=%s,mac=%s,queues=1,queue_size=256%s%s",
-			     o->sock, o->mac, o->server ? ",server=1" : "",
+			     "net_virtio_user0,path=%s,mac=%s,queues=%u,queue_size=256%s%s",
+			     o->sock, o->mac, q, o->server ? ",server=1" : "",
 			     o->packed ? ",packed_vq=1" : "") >= 512)
 		return -ENAMETOOLONG;
 	if (two && (size_t)snprintf(vdev[1], 512,
-			     "net_virtio_user1,path=%s,mac=%s,queues=1,queue_size=256%s%s",
-			     o->sock2, o->mac2, o->server ? ",server=1" : "",
+			     "net_virtio_user1,path=%s,mac=%s,queues=%u,queue_size=256%s%s",
+			     o->sock2, o->mac2, q, o->server ? ",server=1" : "",
 			     o->packed ? ",packed_vq=1" : "") >= 512)
 		return -ENAMETOOLONG;
+	snprintf(qarg[0], sizeof(qarg[0]), "--rxq=%u", q);
+	snprintf(qarg[1], sizeof(qarg[1]), "--txq=%u", q);
 	snprintf(peer[0], 64, "--eth-peer=0,%s", two ? o->mac2 : o->mac);
 	snprintf(peer[1], 64, "--eth-peer=1,%s", o->mac);
 	argv[n++] = "stdbuf";
@@ -118,6 +122,14 @@ static int build_argv(const struct tp_opts *o, char vdev[2][512],
 	argv[n++] = peer[0];
 	if (two)
 		argv[n++] = peer[1];
+	if (q > 1) {
+		/* Queues per port, and frames of many flows (the source IP
+		 * varies) so that a multi-queue NIC spreads what it receives
+		 * over its RX queues. */
+		argv[n++] = qarg[0];
+		argv[n++] = qarg[1];
+		argv[n++] = "--txonly-multi-flow";
+	}
 	argv[n] = NULL;
 	return n;
 }
@@ -331,6 +343,31 @@ int tp_port_stats(struct testpmd *tp, struct tp_stats *st, unsigned int n)
 			return tp_fail(tp, -EINVAL,
 				       "no statistics of port %u in: %.300s",
 				       i, tp->buf + at);
+	}
+	return 0;
+}
+
+int tp_queue_stats(struct testpmd *tp, unsigned int port, unsigned int nq,
+		   uint64_t *rx, uint64_t *tx)
+{
+	char cmd[64], name[32];
+	unsigned int q;
+	size_t at;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "show port xstats %u", port);
+	ret = tp_cmd(tp, cmd, 10000, &at);
+	if (ret)
+		return ret;
+	for (q = 0; q < nq; q++) {
+		snprintf(name, sizeof(name), "rx_q%u_packets:", q);
+		if (field(tp->buf + at, name, &rx[q]))
+			return tp_fail(tp, -EINVAL, "no %s in: %.300s", name,
+				       tp->buf + at);
+		snprintf(name, sizeof(name), "tx_q%u_packets:", q);
+		if (field(tp->buf + at, name, &tx[q]))
+			return tp_fail(tp, -EINVAL, "no %s in: %.300s", name,
+				       tp->buf + at);
 	}
 	return 0;
 }

@@ -33,6 +33,9 @@ struct tp_opts {
 				 * (net_vhost, listening on @sock) */
 	bool iova_va;		/* --iova-mode=va (for /dev/vhost-vdpa-N) */
 	const char *main_lcore;	/* --main-lcore (the other one forwards) */
+	/* Queue pairs per port (0: 1): virtio-user queues=N, --rxq/--txq,
+	 * and frames of many flows (--txonly-multi-flow). */
+	unsigned int queues;
 };
 
 struct testpmd {
@@ -79,6 +82,10 @@ int tp_cmd(struct testpmd *tp, const char *cmd, int timeout_ms,
 /* "show port stats all" parsed: @n ports into @st[]. */
 int tp_port_stats(struct testpmd *tp, struct tp_stats *st, unsigned int n);
 
+/* "show port xstats @port" parsed: packets of RX and TX queues 0..@nq-1
+ * (rx_qN_packets, tx_qN_packets). */
+int tp_queue_stats(struct testpmd *tp, unsigned int port, unsigned int nq,
+		   uint64_t *rx, uint64_t *tx);
 /* Wait until @needle appears in its output at or after @from. */
 int tp_wait_output(struct testpmd *tp, const char *needle, size_t from,
 		   int timeout_ms);

@@ -7,13 +7,19 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/vubridge.h>
 
 #include "vdpa_env.h"
 
@@ -495,12 +501,113 @@ err_del:
 	return ret;
 }
 
+/* Queues of vDPA device @name through its vubridge node; the config
+ * space's max_virtqueue_pairs into @pairs. */
+static int mq_queues(const char *name, unsigned int *pairs, bool negotiate)
+{
+	struct vub_device_info info;
+	struct vub_config_access ca;
+	uint8_t cfg[10] = { 0 }, st;
+	uint64_t f;
+	char node[256];
+	int fd, ret = 0;
+
+	vub_node_path(name, node, sizeof(node));
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		vub_env_set_err("open %s: %s", node, strerror(errno));
+		return -errno;
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.length = sizeof(cfg);
+	ca.data = (uint64_t)(uintptr_t)cfg;
+	if (ioctl(fd, VUB_GET_DEVICE_INFO, &info) ||
+	    ioctl(fd, VUB_READ_CONFIG, &ca)) {
+		ret = -errno;
+		vub_env_set_err("%s: device info: %s", name, strerror(errno));
+		goto out;
+	}
+	*pairs = (unsigned int)(cfg[8] | cfg[9] << 8);
+	if (negotiate) {
+		/* FEATURES_OK with MQ: QEMU's virtio-net adds its queues. */
+		f = info.device_features &
+		    (1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_ACCESS_PLATFORM |
+		     1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_VQ);
+		st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+		if (ioctl(fd, VUB_SET_STATUS, &st) ||
+		    ioctl(fd, VUB_SET_FEATURES, &f)) {
+			ret = -errno;
+			vub_env_set_err("%s: features: %s", name, strerror(errno));
+			goto out;
+		}
+		st |= VIRTIO_CONFIG_S_FEATURES_OK;
+		if (ioctl(fd, VUB_SET_STATUS, &st)) {
+			ret = -errno;
+			vub_env_set_err("%s: FEATURES_OK: %s", name, strerror(errno));
+			goto out;
+		}
+	}
+	ret = (int)info.num_queues;
+out:
+	close(fd);
+	return ret;
+}
+
+int vub_mq_nic_create(const char *name, const char *mgmtdev)
+{
+	unsigned int pairs = 0;
+	int ret;
+
+	ret = vub_sim_dev_create(name, mgmtdev, NULL);
+	if (ret)
+		return ret;
+	ret = mq_queues(name, &pairs, false);
+	if (ret < 0 || ret >= (int)(2 * pairs + 1))
+		return ret < 0 ? ret : 0;
+	/* QEMU's virtio-net (since 7.1) has one pair's queues until MQ is
+	 * negotiated, and vp_vdpa counts the queues once, when the vDPA
+	 * device is added: negotiate MQ once, then add the device again. */
+	ret = mq_queues(name, &pairs, true);
+	if (ret < 0)
+		return ret;
+	ret = vub_sim_dev_create(name, mgmtdev, NULL);
+	if (ret)
+		return ret;
+	ret = mq_queues(name, &pairs, false);
+	if (ret < 0)
+		return ret;
+	if (ret < (int)(2 * pairs + 1)) {
+		vub_env_set_err("%s: %d queues for %u pairs after MQ was negotiated",
+				name, ret, pairs);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
+/* The multi-queue NICs of run.sh --mq-nics sit at these slots. */
+static bool mq_slot(const char *bdf)
+{
+	return !strcmp(bdf, VUB_MQ_NIC_A) || !strcmp(bdf, VUB_MQ_NIC_B);
+}
+
+static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq);
+
 int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
+{
+	return vp_vdpa_bind(mgmt, max, false);
+}
+
+int vub_vp_vdpa_mq_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
+{
+	return vp_vdpa_bind(mgmt, max, true);
+}
+
+static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq)
 {
 	struct dirent *de;
 	DIR *d = opendir("/sys/bus/pci/devices");
@@ -521,7 +628,7 @@ int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
 		char path[512], val[64], drv[512];
 		ssize_t len;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || mq_slot(de->d_name) != mq)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
 			 de->d_name);

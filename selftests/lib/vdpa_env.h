@@ -101,4 +101,19 @@ int vub_sim_dev_create(const char *name, const char *mgmtdev,
  */
 int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
 
+/* The two multi-queue NICs of scripts/vm/run.sh --mq-nics (mq=on, 4 queue
+ * pairs over bridged multi-queue taps), left out of the call above. */
+#define VUB_MQ_NIC_A	"0000:00:18.0"
+#define VUB_MQ_NIC_B	"0000:00:19.0"
+/* As vub_vp_vdpa_mgmtdevs(), for those two NICs only. */
+int vub_vp_vdpa_mq_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
+/*
+ * vub_sim_dev_create() for a multi-queue NIC: QEMU's virtio-net shows one
+ * pair's queues until a driver negotiates MQ, and vp_vdpa counts queues
+ * when the vDPA device is added; this negotiates MQ once through the
+ * device's vubridge node and adds the device again, so that it has all
+ * its queues. Bound to vubridge, like vub_sim_dev_create().
+ */
+int vub_mq_nic_create(const char *name, const char *mgmtdev);
+
 #endif

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 98-qemu-mq.c - real QEMU with a multi-queue virtio-net-pci (mq=on, a
+ * vhost-user netdev of queues=2) through vubridged on a multi-queue NIC:
+ * vp_vdpa over the test VM's first mq=on NIC (scripts/vm/run.sh
+ * --mq-nics). This program is the guest's driver over qtest: it negotiates
+ * MQ and CTRL_VQ with QEMU's virtio-net and sets the pair count through
+ * QEMU's control queue, as Linux's virtio_net does for `ethtool -L`.
+ *
+ * QEMU keeps that control queue for itself and turns VQ_PAIRS_SET into
+ * SET_VRING_ENABLE on pair 1; vubridged turns that into VQ_PAIRS_SET on
+ * the NIC's control queue, which it runs itself. The NIC's side shows it:
+ * the VM's second mq NIC (a kernel virtio_net netdev over virtio_vdpa,
+ * the peer across the host bridge) sends frames of many flows, and they
+ * arrive on both RX queues only while the NIC has two pairs (QEMU on the
+ * host attaches one tap queue per active pair). Frames sent on both TX
+ * queues reach the peer; the module's per-queue counters (logged by the
+ * daemon when the queues stop) show each queue worked.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glob.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net_frame.h"
+#include "qemu_mq.h"
+#include "qemu_vm.h"
+#include "vub_test.h"
+
+#define DEV_A		"mqa"
+#define DEV_B		"mqb"
+#define FLOWS		64
+#define CONNECT_MS	30000
+
+static const struct qemu_ver qemu_10_0 = {
+	.name = "10.0",
+	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",
+	.reconnect = "reconnect-ms=1000",
+	.dev_opts = "",
+};
+
+FIXTURE(qmq) {
+	struct qvm vm;
+	struct vubd d;
+	struct qmq n;
+	char ifname[IFNAMSIZ];
+	uint8_t mac_b[6];
+	int sock;		/* AF_PACKET on the peer netdev */
+	bool made;
+};
+
+/* The peer: DEV_B under virtio_vdpa, a kernel virtio_net netdev. */
+static int peer_up(struct __test_metadata *_metadata, FIXTURE_DATA(qmq) *self,
+		   const char *mgmt)
+{
+	struct sockaddr_ll sll;
+	char path[512], mac[32];
+	glob_t g;
+	int ret;
+
+	ret = vub_module_load("virtio_vdpa", NULL);
+	if (!ret)
+		ret = vub_mq_nic_create(DEV_B, mgmt);
+	if (!ret)
+		ret = vub_vdpa_bind(DEV_B, "virtio_vdpa");
+	if (ret) {
+		TH_LOG("peer: %s", vub_env_err());
+		return ret;
+	}
+	for (int i = 0; i < 100; i++) {
+		if (!glob("/sys/bus/vdpa/devices/" DEV_B "/virtio*/net/*", 0,
+			  NULL, &g))
+			break;
+		usleep(100000);
+	}
+	if (!g.gl_pathc) {
+		TH_LOG("peer: no netdev under %s", DEV_B);
+		return -ENOENT;
+	}
+	snprintf(self->ifname, sizeof(self->ifname), "%s",
+		 strrchr(g.gl_pathv[0], '/') + 1);
+	globfree(&g);
+	/* Nothing of its own on the wire: no IPv6 (router solicitations,
+	 * DAD), no address. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 self->ifname);
+	vub_write_file(path, "1");
+	if (vub_sh("ip link set %s up", self->ifname))
+		return -EIO;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", self->ifname);
+	if (vub_read_file(path, mac, sizeof(mac)) || mac_parse(mac, self->mac_b))
+		return -EIO;
+	self->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (self->sock < 0)
+		return -errno;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(self->ifname);
+	if (bind(self->sock, (struct sockaddr *)&sll, sizeof(sll)))
+		return -errno;
+	return 0;
+}
+
+static long peer_rx_packets(FIXTURE_DATA(qmq) *self)
+{
+	char path[256];
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets",
+		 self->ifname);
+	vub_read_long(path, &v);
+	return v;
+}
+
+/* The peer sends FLOWS frames, one per flow, to the QEMU NIC; then what
+ * arrived on each RX queue is counted. */
+static void peer_sends(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(qmq) *self, unsigned int base)
+{
+	uint8_t f[128];
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < FLOWS; i++) {
+		len = qmq_frame(f, sizeof(f), self->n.mac, self->mac_b,
+				base + i);
+		ASSERT_EQ((ssize_t)len, send(self->sock, f, len, 0));
+		usleep(2000);
+	}
+	usleep(1500000);
+	ASSERT_EQ(0, qmq_poll_rx(&self->n)) {
+		TH_LOG("%s", self->n.err);
+	}
+}
+
+static int dev_mac(const char *dev, uint8_t mac[6])
+{
+	char out[1024], *p;
+
+	if (vub_sh_out(out, sizeof(out), "vdpa dev config show %s", dev))
+		return -EIO;
+	p = strstr(out, "mac ");
+	if (!p)
+		return -ENOENT;
+	p[4 + 17] = 0;
+	return mac_parse(p + 4, mac);
+}
+
+FIXTURE_SETUP(qmq)
+{
+	char mgmt[2][VUB_MGMT_LEN];
+	int n;
+
+	self->vm.pid = -1;
+	self->d.pid = -1;
+	self->sock = -1;
+	self->made = false;
+	VUBT_REQUIRE_ENV();
+	if (qvm_find(&self->vm, &qemu_10_0))
+		SKIP(return, "%s", self->vm.err);
+	n = vub_vp_vdpa_mq_mgmtdevs(mgmt, 2);
+	if (n < 2)
+		SKIP(return, "%d multi-queue NICs (%s), need 2: scripts/vm/run.sh --mq-nics",
+		     n, vub_env_err());
+	self->made = true;
+	ASSERT_OK(vub_mq_nic_create(DEV_A, mgmt[0]));
+	ASSERT_EQ(0, peer_up(_metadata, self, mgmt[1]));
+	if (vubd_start(&self->d, "vubridged-qemu-mq.log") == -ENOENT)
+		SKIP(return, "%s", self->d.err);
+	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A, "listening on", 1,
+				     10000));
+}
+
+FIXTURE_TEARDOWN_PARENT(qmq)
+{
+	qvm_stop(&self->vm);
+	vubd_stop(&self->d, SIGTERM);
+	if (self->sock >= 0)
+		close(self->sock);
+	if (self->made) {
+		vub_vdpa_dev_del(DEV_A);
+		vub_vdpa_dev_del(DEV_B);
+	}
+}
+
+TEST_F_TIMEOUT(qmq, pairs_through_the_guests_control_queue, 600)
+{
+	char chr[256], dev[256], mac[18], out[2048];
+	uint8_t mac_a[6];
+	const char *extra[] = {
+		"-chardev", chr,
+		"-netdev", "vhost-user,id=hn0,chardev=vu0,queues=2",
+		"-device", dev,
+		NULL,
+	};
+	unsigned int before[QMQ_PAIRS];
+	long rx0, rx1;
+
+	ASSERT_EQ(0, dev_mac(DEV_A, mac_a));
+	mac_format(mac_a, mac);
+	snprintf(chr, sizeof(chr), "socket,id=vu0,path=%s/%s.sock,%s",
+		 QVM_DIR, DEV_A, qemu_10_0.reconnect);
+	snprintf(dev, sizeof(dev),
+		 "virtio-net-pci,id=net0,netdev=hn0,mq=on,mac=%s,disable-legacy=on,romfile=",
+		 mac);
+	ASSERT_EQ(0, qvm_start(&self->vm, "qemu-mq", extra)) {
+		TH_LOG("%s", self->vm.err);
+	}
+	ASSERT_EQ(0, qmq_up(&self->n, &self->vm.qt)) {
+		TH_LOG("%s", self->n.err);
+	}
+	/* One pair: the daemon set the device's count at DRIVER_OK. */
+	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A,
+				     "control queue: VQ_PAIRS_SET 1", 1, 60000));
+	peer_sends(_metadata, self, 0);
+	printf("# one pair: %u frames on RX 0, %u on RX 1 (%u, %u others)\n",
+	       self->n.ours[0], self->n.ours[1], self->n.other[0],
+	       self->n.other[1]);
+	EXPECT_LT(0, self->n.ours[0]);
+	EXPECT_EQ(0, self->n.ours[1]);
+
+	/* The guest asks for two pairs through QEMU's control queue. */
+	ASSERT_EQ(0, qmq_set_pairs(&self->n, 2)) {
+		TH_LOG("%s", self->n.err);
+	}
+	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A,
+				     "control queue: VQ_PAIRS_SET 2", 1, 60000));
+	memcpy(before, self->n.ours, sizeof(before));
+	peer_sends(_metadata, self, 1000);
+	printf("# two pairs: %u frames on RX 0, %u on RX 1 (%u, %u others)\n",
+	       self->n.ours[0] - before[0], self->n.ours[1] - before[1],
+	       self->n.other[0], self->n.other[1]);
+	EXPECT_LT(before[0], self->n.ours[0]);
+	EXPECT_LT(before[1], self->n.ours[1]) {
+		TH_LOG("no frame on RX 1: the NIC does not use pair 1");
+	}
+	/* Both TX queues reach the peer. */
+	rx0 = peer_rx_packets(self);
+	ASSERT_EQ(0, qmq_send(&self->n, 0, self->mac_b, 16)) {
+		TH_LOG("%s", self->n.err);
+	}
+	ASSERT_EQ(0, qmq_send(&self->n, 1, self->mac_b, 16)) {
+		TH_LOG("%s", self->n.err);
+	}
+	usleep(1000000);
+	rx1 = peer_rx_packets(self);
+	printf("# two pairs: 16 frames sent on TX 0 and 16 on TX 1, the peer received %ld\n",
+	       rx1 - rx0);
+	EXPECT_LE(32, rx1 - rx0);
+
+	/* Back to one pair. */
+	ASSERT_EQ(0, qmq_set_pairs(&self->n, 1)) {
+		TH_LOG("%s", self->n.err);
+	}
+	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A,
+				     "control queue: VQ_PAIRS_SET 1", 2, 60000));
+	memcpy(before, self->n.ours, sizeof(before));
+	peer_sends(_metadata, self, 2000);
+	printf("# one pair again: %u frames on RX 0, %u on RX 1\n",
+	       self->n.ours[0] - before[0], self->n.ours[1] - before[1]);
+	EXPECT_LT(before[0], self->n.ours[0]);
+	EXPECT_EQ(before[1], self->n.ours[1]);
+
+	/* The module's per-queue counters, logged as the queues stop. */
+	qvm_stop(&self->vm);
+	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A, "front-end disconnected",
+				     1, CONNECT_MS));
+	if (!vub_sh_out(out, sizeof(out),
+			"grep -E '%s: queue [0-9]+: [0-9]+ kicks' %s | tail -4",
+			DEV_A, self->d.log))
+		printf("# module counters (last stop):\n# %s\n", out);
+	EXPECT_EQ(0, vubd_count(&self->d, DEV_A, "error"));
+}
+
+TEST_HARNESS_MAIN
