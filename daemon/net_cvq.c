@@ -576,6 +576,27 @@ int ncvq_write_mac(struct net_cvq *c, uint32_t off, const void *buf,
 	return 0;
 }
 
+void ncvq_overlay_config(const struct net_cvq *c, uint32_t off, void *buf,
+			 uint32_t len)
+{
+	uint32_t i;
+
+	if (!c->capable || c->mode == NCVQ_MODE_PASSTHROUGH ||
+	    !(c->dev_features & F(VIRTIO_NET_F_CTRL_MAC_ADDR)))
+		return;
+	for (i = off; i < 6 && i - off < len; i++)
+		((uint8_t *)buf)[i - off] = c->want.mac[i];
+}
+
+void ncvq_session_end(struct net_cvq *c)
+{
+	if (!running(c) || !(c->negotiated & F(VIRTIO_NET_F_CTRL_MAC_ADDR)) ||
+	    !memcmp(c->want.mac, c->op_mac, 6))
+		return;
+	memcpy(c->want.mac, c->op_mac, 6);
+	send_mac(c);
+}
+
 size_t ncvq_snapshot(const struct net_cvq *c, void *buf, size_t cap)
 {
 	uint8_t *b = buf;

@@ -125,6 +125,15 @@ void ncvq_ring_started(struct net_cvq *c, uint32_t idx, bool on);
  * a MAC through its control queue. */
 int ncvq_write_mac(struct net_cvq *c, uint32_t off, const void *buf,
 		   uint32_t len);
+/* Config-space read of [@off, @off + @len): the MAC bytes are the MAC the
+ * daemon sets (the operator's, or the front-end's SET_CONFIG), not what a
+ * previous session left in the device. Not in passthrough mode. */
+void ncvq_overlay_config(const struct net_cvq *c, uint32_t off, void *buf,
+			 uint32_t len);
+/* The session ends (before VUB_RESET): a device still running with a MAC
+ * the session set gets the operator's back, since a reset of some devices
+ * (vdpa_sim) keeps it. */
+void ncvq_session_end(struct net_cvq *c);
 /* Device-state snapshot bytes (0 bytes for a device without a control
  * queue) and their restore (-EINVAL for bytes of another kind). */
 size_t ncvq_snapshot(const struct net_cvq *c, void *buf, size_t cap);

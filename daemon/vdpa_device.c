@@ -173,8 +173,12 @@ static int vd_config_access(struct vdpa_dev *vd, unsigned long req,
 static int vd_read_config(struct vu_device *dev, uint32_t off, void *buf,
 			  uint32_t len)
 {
-	return vd_config_access(to_vd(dev), VUB_READ_CONFIG, off, buf, len,
-				"VUB_READ_CONFIG");
+	int ret = vd_config_access(to_vd(dev), VUB_READ_CONFIG, off, buf, len,
+				   "VUB_READ_CONFIG");
+
+	if (!ret)
+		ncvq_overlay_config(&to_vd(dev)->cvq, off, buf, len);
+	return ret;
 }
 
 static int vd_write_config(struct vu_device *dev, uint32_t off,
@@ -348,6 +352,7 @@ static void vd_reset(struct vu_device *dev)
 {
 	struct vdpa_dev *vd = to_vd(dev);
 
+	ncvq_session_end(&vd->cvq);
 	vd_ioctl(vd, VUB_RESET, NULL, "VUB_RESET");
 	ncvq_device_reset(&vd->cvq);
 	/* VUB_RESET dropped the config eventfd with the memory. */

@@ -310,7 +310,9 @@ TEST_F_TIMEOUT(h, huge_sparse_memfd_refused, 120)
 	EXPECT_GT(rss0 + 32 * 1024, rss1);
 	TH_LOG("daemon RSS %ld KiB before, %ld KiB after the 4 GiB table",
 	       rss0, rss1);
-	EXPECT_EQ(0, pinned_dev(DEV_A) > 0 ? pinned_dev(DEV_A) : 0);
+	/* Nothing of the guest's; the daemon's own control queue ring (4
+	 * pages, mapped at FEATURES_OK: net_cvq.c) may be. */
+	EXPECT_GE(4, pinned_dev(DEV_A) > 0 ? pinned_dev(DEV_A) : 0);
 	EXPECT_TRUE(log_has("--max-pinned", 2000));
 	/* the session goes on */
 	EXPECT_EQ(0, vu_fe_get_u64(&self->a, VU_GET_FEATURES, &f));
@@ -540,7 +542,9 @@ TEST_F_TIMEOUT(h, vanish_mid_message, 120)
 }
 
 /* Item 5: one tenant writes the MAC; the next tenant sees the MAC the
- * operator provisioned. */
+ * operator provisioned. vdpa_sim_net has CTRL_MAC_ADDR: the daemon takes
+ * the MAC for this session and sets it through the control queue it runs
+ * (net_cvq.c); the rest of the config space stays read-only. */
 TEST_F_TIMEOUT(h, set_config_mac_then_reconnect, 120)
 {
 	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0x0c, 1 };
@@ -550,11 +554,15 @@ TEST_F_TIMEOUT(h, set_config_mac_then_reconnect, 120)
 
 	ASSERT_EQ(0, connect_dev(&self->a, DEV_A, WANT_PF));
 	memcpy(c.data, "\x02\xde\xad\xbe\xef\x01", 6);
-	EXPECT_EQ(-EIO, vu_fe_call(&self->a, VU_SET_CONFIG, &c,
-				   VU_CONFIG_HDR + 6, NULL, 0, NULL, NULL));
-	EXPECT_TRUE(log_has("SET_CONFIG: offset 0 size 6 refused", 2000));
+	EXPECT_EQ(0, vu_fe_call(&self->a, VU_SET_CONFIG, &c,
+				VU_CONFIG_HDR + 6, NULL, 0, NULL, NULL));
 	ASSERT_EQ(0, vu_fe_get_config(&self->a, 0, mac, 6));
-	EXPECT_EQ(0, memcmp(mac, mac_a, 6));
+	EXPECT_EQ(0, memcmp(mac, c.data, 6));
+	c.offset = 6;	/* status */
+	c.size = 2;
+	EXPECT_EQ(-EIO, vu_fe_call(&self->a, VU_SET_CONFIG, &c,
+				   VU_CONFIG_HDR + 2, NULL, 0, NULL, NULL));
+	EXPECT_TRUE(log_has("SET_CONFIG: offset 6 size 2 refused", 2000));
 	vu_fe_close(&self->a);
 	nfe_init(&n);
 	ASSERT_EQ(0, nfe_start(&n, DEV_A, WANT_PF));
