@@ -150,10 +150,8 @@ if [ $vm = 1 ]; then
 	res=$logs/vm
 	for boot in 1 2; do
 		rc=0
-		# --mq-nics: the multi-queue NICs of 97-dpdk-mq and 98-qemu-mq
-		# (taps and a bridge on this host, removed when the VM exits).
 		"$top/scripts/vm/run.sh" --timeout "$vm_timeout" --save "$res" \
-			--mq-nics > "$logs/vm-console.log" 2>&1 || rc=$?
+			> "$logs/vm-console.log" 2>&1 || rc=$?
 		status=$(cat "$res/status" 2>/dev/null || echo missing)
 		# TCG has been seen to oops in early boot (int3 left at a
 		# patched call site) before anything of ours ran: boot once

@@ -173,8 +173,14 @@ FIXTURE_SETUP(qmq)
 		SKIP(return, "%d multi-queue NICs (%s), need 2: scripts/vm/run.sh --mq-nics",
 		     n, vub_env_err());
 	self->made = true;
-	ASSERT_OK(vub_mq_nic_create(DEV_A, mgmt[0]));
-	ASSERT_EQ(0, peer_up(_metadata, self, mgmt[1]));
+	n = vub_mq_nic_create(DEV_A, mgmt[0]);
+	if (n == -ENODEV)
+		SKIP(return, "%s: vp_vdpa could not get the NIC's queues", vub_env_err());
+	ASSERT_OK(n);
+	n = peer_up(_metadata, self, mgmt[1]);
+	if (n == -ENODEV)
+		SKIP(return, "%s: vp_vdpa could not get the NIC's queues", vub_env_err());
+	ASSERT_EQ(0, n);
 	if (vubd_start(&self->d, "vubridged-qemu-mq.log") == -ENOENT)
 		SKIP(return, "%s", self->d.err);
 	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A, "listening on", 1,

@@ -503,12 +503,11 @@ err_del:
 
 /* Queues of vDPA device @name through its vubridge node; the config
  * space's max_virtqueue_pairs into @pairs. */
-static int mq_queues(const char *name, unsigned int *pairs, bool negotiate)
+static int mq_queues(const char *name, unsigned int *pairs)
 {
 	struct vub_device_info info;
 	struct vub_config_access ca;
-	uint8_t cfg[10] = { 0 }, st;
-	uint64_t f;
+	uint8_t cfg[10] = { 0 };
 	char node[256];
 	int fd, ret = 0;
 
@@ -528,29 +527,57 @@ static int mq_queues(const char *name, unsigned int *pairs, bool negotiate)
 		goto out;
 	}
 	*pairs = (unsigned int)(cfg[8] | cfg[9] << 8);
-	if (negotiate) {
-		/* FEATURES_OK with MQ: QEMU's virtio-net adds its queues. */
-		f = info.device_features &
-		    (1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_ACCESS_PLATFORM |
-		     1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_VQ);
-		st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
-		if (ioctl(fd, VUB_SET_STATUS, &st) ||
-		    ioctl(fd, VUB_SET_FEATURES, &f)) {
-			ret = -errno;
-			vub_env_set_err("%s: features: %s", name, strerror(errno));
-			goto out;
-		}
-		st |= VIRTIO_CONFIG_S_FEATURES_OK;
-		if (ioctl(fd, VUB_SET_STATUS, &st)) {
-			ret = -errno;
-			vub_env_set_err("%s: FEATURES_OK: %s", name, strerror(errno));
-			goto out;
-		}
-	}
 	ret = (int)info.num_queues;
 out:
 	close(fd);
 	return ret;
+}
+
+/* Move PCI device @bdf to driver @drv (driver_override, unbind, bind). */
+static int pci_rebind(const char *bdf, const char *drv)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	if (vub_write_file(path, drv))
+		return -EIO;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 bdf);
+	if (!access(path, F_OK))
+		vub_write_file(path, bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
+	return vub_write_file(path, bdf) ? -EIO : 0;
+}
+
+/*
+ * QEMU's virtio-net shows the queues of one pair while MQ is not
+ * negotiated (a feature write without MQ removes the others), and vp_vdpa
+ * counts queues once, when the vDPA device is added. Let the kernel's
+ * virtio_net negotiate MQ through virtio-pci, then hand the PCI device
+ * back to vp_vdpa without reading its config space in between.
+ */
+static int mq_prime(const char *mgmtdev)
+{
+	const char *bdf = mgmtdev + 4;	/* "pci/..." */
+	char path[256];
+	int i, ret;
+
+	if (strncmp(mgmtdev, "pci/", 4))
+		return -EINVAL;
+	ret = pci_rebind(bdf, "virtio-pci");
+	if (!ret)
+		ret = vub_module_load("virtio_net", NULL);
+	if (ret) {
+		vub_env_set_err("%s: virtio-pci/virtio_net: %d", bdf, ret);
+		pci_rebind(bdf, "vp-vdpa");
+		return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtio*/net",
+		 bdf);
+	for (i = 0; i < 50 && vub_sh("ls -d %s >/dev/null 2>&1", path); i++)
+		usleep(100000);
+	return pci_rebind(bdf, "vp-vdpa");
 }
 
 int vub_mq_nic_create(const char *name, const char *mgmtdev)
@@ -561,19 +588,17 @@ int vub_mq_nic_create(const char *name, const char *mgmtdev)
 	ret = vub_sim_dev_create(name, mgmtdev, NULL);
 	if (ret)
 		return ret;
-	ret = mq_queues(name, &pairs, false);
+	ret = mq_queues(name, &pairs);
 	if (ret < 0 || ret >= (int)(2 * pairs + 1))
 		return ret < 0 ? ret : 0;
-	/* QEMU's virtio-net (since 7.1) has one pair's queues until MQ is
-	 * negotiated, and vp_vdpa counts the queues once, when the vDPA
-	 * device is added: negotiate MQ once, then add the device again. */
-	ret = mq_queues(name, &pairs, true);
-	if (ret < 0)
-		return ret;
-	ret = vub_sim_dev_create(name, mgmtdev, NULL);
+	ret = vub_vdpa_dev_del(name);
 	if (ret)
 		return ret;
-	ret = mq_queues(name, &pairs, false);
+	if (mq_prime(mgmtdev))
+		pci_rebind(mgmtdev + 4, "vp-vdpa");
+	if (vub_sim_dev_create(name, mgmtdev, NULL))
+		return -ENODEV;
+	ret = mq_queues(name, &pairs);
 	if (ret < 0)
 		return ret;
 	if (ret < (int)(2 * pairs + 1)) {
