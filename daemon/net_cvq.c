@@ -249,10 +249,21 @@ static int ring_start(struct net_cvq *c)
 
 	if (!c->mapped) {
 		fill_region(c, &r);
-		ret = cvq_ioctl(c, VUB_ADD_MEM_REGION, &r,
-				"VUB_ADD_MEM_REGION");
-		if (ret)
+		/* A predecessor daemon that handed the device over may have
+		 * left its ring mapped there: replace it. */
+		ret = c->sys->ioctl(c->sys->ctx, c->fd, VUB_ADD_MEM_REGION, &r);
+		if (ret && ret != -ENODEV &&
+		    !c->sys->ioctl(c->sys->ctx, c->fd, VUB_DEL_MEM_REGION, &r)) {
+			log_info(c->name, "control queue: replacing the ring region a previous daemon left at IOVA 0x%llx",
+				 (unsigned long long)c->iova);
+			ret = c->sys->ioctl(c->sys->ctx, c->fd,
+					    VUB_ADD_MEM_REGION, &r);
+		}
+		if (ret) {
+			log_warn(c->name, "control queue: VUB_ADD_MEM_REGION: %s",
+				 strerror(-ret));
 			return ret;
+		}
 		c->mapped = true;
 	}
 	memset(c->mem, 0, NCVQ_SIZE);
