@@ -108,12 +108,9 @@ int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
 /* As vub_vp_vdpa_mgmtdevs(), for those two NICs only. */
 int vub_vp_vdpa_mq_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
 /*
- * vub_sim_dev_create() for a multi-queue NIC: QEMU's virtio-net shows one
- * pair's queues until a driver negotiates MQ, and vp_vdpa counts queues
- * when the vDPA device is added; when the device came up short, the
- * kernel's virtio_net negotiates MQ through virtio-pci first and the vDPA
- * device is added again. -ENODEV (and the reason in vub_env_err()) if it
- * still has fewer queues than its config space's pairs need.
+ * vub_sim_dev_create() for a multi-queue NIC; -ENODEV (the reason in
+ * vub_env_err()) when the vDPA device has fewer queues than its config
+ * space's pairs need, as vp_vdpa over QEMU's virtio-net has.
  */
 int vub_mq_nic_create(const char *name, const char *mgmtdev);
 
