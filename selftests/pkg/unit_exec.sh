@@ -40,7 +40,7 @@ for key in "${!kv[@]}"; do
 	AmbientCapabilities | NoNewPrivileges | UMask | LimitNOFILE | \
 	RuntimeDirectory | RuntimeDirectoryMode)
 		;;
-	RuntimeDirectoryPreserve | Restart | RestartSec | Protect* | Private* | \
+	RuntimeDirectoryPreserve | Restart | RestartSec | FileDescriptorStoreMax | Protect* | Private* | \
 	Device* | Restrict* | LockPersonality | SystemCallArchitectures | \
 	MemoryDenyWriteExecute)
 		skipped+=("$key") ;;
