@@ -17,6 +17,7 @@
 #include "handover_record.h"
 #include "lifecycle.h"
 #include "state.h"	/* vu_crc32 */
+#include "wbuf.h"
 
 #define HDR_SIZE	16u
 #define SEC_HDR		8u
@@ -25,52 +26,10 @@
 #define REGION_SIZE	40u
 #define RING_SIZE	56u
 
-struct wbuf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-	int err;
-};
-
-static void put(struct wbuf *b, const void *data, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		uint8_t *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	if (data)
-		memcpy(b->p + b->len, data, n);
-	else
-		memset(b->p + b->len, 0, n);
-	b->len += n;
-}
-
-static void put_le(struct wbuf *b, uint64_t v, unsigned int bytes)
-{
-	uint8_t x[8];
-	unsigned int i;
-
-	for (i = 0; i < bytes; i++)
-		x[i] = (uint8_t)(v >> (8 * i));
-	put(b, x, bytes);
-}
-
-#define put_u8(b, v)	put_le(b, v, 1)
-#define put_u16(b, v)	put_le(b, v, 2)
-#define put_u32(b, v)	put_le(b, v, 4)
-#define put_u64(b, v)	put_le(b, v, 8)
+#define put_u8(b, v)	wbuf_put_le(b, v, 1)
+#define put_u16(b, v)	wbuf_put_le(b, v, 2)
+#define put_u32(b, v)	wbuf_put_le(b, v, 4)
+#define put_u64(b, v)	wbuf_put_le(b, v, 8)
 
 /* Section header; returns the offset of its length field. */
 static size_t sec_begin(struct wbuf *b, uint16_t type, bool required)
@@ -95,7 +54,7 @@ static void sec_end(struct wbuf *b, size_t at)
 	b->p[at + 2] = (uint8_t)(n >> 16);
 	b->p[at + 3] = (uint8_t)(n >> 24);
 	if (n % 8)
-		put(b, NULL, 8 - n % 8);
+		wbuf_put(b, NULL, 8 - n % 8);
 }
 
 static void put_ring(struct wbuf *b, const struct ho_ring *q)
@@ -154,12 +113,12 @@ static void put_session(struct wbuf *b, const struct ho_record *r)
 		put_u32(b, r->partial_nfds);
 		for (i = 0; i < r->partial_nfds; i++)
 			put_u32(b, r->partial_fds[i]);
-		put(b, r->partial, r->partial_len);
+		wbuf_put(b, r->partial, r->partial_len);
 		sec_end(b, at);
 	}
 	if (r->out_len) {
 		at = sec_begin(b, HO_SEC_OUTPUT, true);
-		put(b, r->out, r->out_len);
+		wbuf_put(b, r->out, r->out_len);
 		sec_end(b, at);
 	}
 }
@@ -181,7 +140,7 @@ int ho_record_encode(const struct ho_record *r, uint8_t **out, size_t *len)
 	put_u32(&b, 0);		/* flags */
 
 	at = sec_begin(&b, HO_SEC_DEVICE, true);
-	put(&b, NULL, 64);
+	wbuf_put(&b, NULL, 64);
 	if (!b.err)
 		memcpy(b.p + b.len - 64, r->name, strnlen(r->name, 63));
 	put_u32(&b, r->device_id);

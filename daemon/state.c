@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "wbuf.h"
 
 #define HDR_SIZE	16u
 #define SEC_HDR		8u
@@ -40,56 +41,9 @@ uint32_t vu_crc32(const void *buf, size_t len)
 	return crc ^ 0xffffffffu;
 }
 
-struct wbuf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-	int err;
-};
-
-static void put(struct wbuf *b, const void *data, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		uint8_t *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	if (data)
-		memcpy(b->p + b->len, data, n);
-	else
-		memset(b->p + b->len, 0, n);
-	b->len += n;
-}
-
-static void put_u16(struct wbuf *b, uint16_t v)
-{
-	uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-
-	put(b, x, 2);
-}
-
-static void put_u32(struct wbuf *b, uint32_t v)
-{
-	put_u16(b, (uint16_t)v);
-	put_u16(b, (uint16_t)(v >> 16));
-}
-
-static void put_u64(struct wbuf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
-}
+#define put_u16(b, v)	wbuf_put_le(b, v, 2)
+#define put_u32(b, v)	wbuf_put_le(b, v, 4)
+#define put_u64(b, v)	wbuf_put_le(b, v, 8)
 
 static void sec_begin(struct wbuf *b, uint16_t type, uint16_t flags,
 		      uint32_t len)
@@ -101,7 +55,7 @@ static void sec_begin(struct wbuf *b, uint16_t type, uint16_t flags,
 
 static void sec_pad(struct wbuf *b, uint32_t len)
 {
-	put(b, NULL, (8 - len % 8) % 8);
+	wbuf_put(b, NULL, (8 - len % 8) % 8);
 }
 
 static uint16_t get_u16(const uint8_t *p)
@@ -143,11 +97,11 @@ int vu_state_encode(const struct vu_state *st, uint8_t **out, size_t *len)
 	put_u64(&b, st->protocol_features);
 
 	sec_begin(&b, VU_SEC_STATUS, 0, 1);
-	put(&b, &st->status, 1);
+	wbuf_put(&b, &st->status, 1);
 	sec_pad(&b, 1);
 
 	sec_begin(&b, VU_SEC_CONFIG, 0, st->config_len);
-	put(&b, st->config, st->config_len);
+	wbuf_put(&b, st->config, st->config_len);
 	sec_pad(&b, st->config_len);
 
 	for (i = 0; i < st->nqueues; i++) {
@@ -165,7 +119,7 @@ int vu_state_encode(const struct vu_state *st, uint8_t **out, size_t *len)
 	}
 
 	sec_begin(&b, VU_SEC_DEVICE_DATA, VU_SEC_F_REQUIRED, st->devdata_len);
-	put(&b, st->devdata, st->devdata_len);
+	wbuf_put(&b, st->devdata, st->devdata_len);
 	sec_pad(&b, st->devdata_len);
 
 	put_u32(&b, 0);			/* CRC, patched below */
