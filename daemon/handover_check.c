@@ -17,11 +17,14 @@
 #include <sys/ioctl.h>
 
 #include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <linux/vubridge.h>
 
 #include "handover.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "net_cvq.h"
 
 #define BAD(...)	do {						\
 		snprintf(why, whylen, __VA_ARGS__);			\
@@ -107,8 +110,22 @@ static int check_queue_config(int fd, const struct ho_ring *q, char *why,
 	return 0;
 }
 
-static int check_queues(int fd, const struct ho_record *r, char *why,
-			size_t whylen)
+/*
+ * A net device whose front-end keeps its own control queue has its last
+ * queue run by the daemon itself (net_cvq.c), on a ring of the daemon's at
+ * ncvq_ring_iova(): the record names neither, and the successor maps a ring
+ * of its own there at the next negotiation.
+ */
+static bool daemon_cvq(const struct vub_device_info *info,
+		       const struct ho_record *r)
+{
+	return info->device_id == VIRTIO_ID_NET &&
+	       (info->device_features & (1ull << VIRTIO_NET_F_CTRL_VQ)) &&
+	       !(r->features & (1ull << VIRTIO_NET_F_CTRL_VQ));
+}
+
+static int check_queues(int fd, const struct vub_device_info *info,
+			const struct ho_record *r, char *why, size_t whylen)
 {
 	uint32_t i;
 	int ret;
@@ -118,6 +135,8 @@ static int check_queues(int fd, const struct ho_record *r, char *why,
 		bool want = q && (q->flags & HO_RING_STARTED);
 		struct vub_queue_info qi;
 
+		if (i == r->num_queues - 1 && daemon_cvq(info, r))
+			continue;
 		memset(&qi, 0, sizeof(qi));
 		qi.index = i;
 		ret = xioctl(fd, VUB_GET_QUEUE_INFO, &qi);
@@ -147,7 +166,8 @@ static int by_gpa(const void *a, const void *b)
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
-static int check_memory(int fd, const struct ho_record *r, char *why,
+static int check_memory(int fd, const struct vub_device_info *info,
+			const struct ho_record *r, char *why,
 			size_t whylen)
 {
 	uint32_t n = r->has_session ? r->nregions : 0, i, cap = n + 1;
@@ -172,6 +192,10 @@ static int check_memory(int fd, const struct ho_record *r, char *why,
 		return -EINVAL;
 	}
 	ret = 0;
+	/* The predecessor's control-queue ring, above every guest region. */
+	if (t->nregions && daemon_cvq(info, r) &&
+	    t->regions[t->nregions - 1].iova == ncvq_ring_iova(info))
+		t->nregions--;
 	if (t->nregions != n) {
 		snprintf(why, whylen, "%u memory regions on the device, %u in the record",
 			 t->nregions, n);
@@ -219,8 +243,8 @@ int ho_check_module(int devfd, const struct ho_record *r, char *why,
 		    r->num_queues);
 	ret = check_status(devfd, r, why, whylen);
 	if (!ret)
-		ret = check_queues(devfd, r, why, whylen);
+		ret = check_queues(devfd, &info, r, why, whylen);
 	if (!ret)
-		ret = check_memory(devfd, r, why, whylen);
+		ret = check_memory(devfd, &info, r, why, whylen);
 	return ret;
 }

@@ -107,6 +107,13 @@ static uint16_t ring_size(const struct vub_device_info *info)
 	return (uint16_t)n;
 }
 
+uint64_t ncvq_ring_iova(const struct vub_device_info *info)
+{
+	uint64_t top = info->iova_last < IOVA_TOP ? info->iova_last : IOVA_TOP;
+
+	return top < NCVQ_SIZE ? 0 : (top + 1 - NCVQ_SIZE) & ~0xfffull;
+}
+
 int ncvq_init(struct net_cvq *c, const char *name, const struct vub_sys *sys,
 	      int fd, const struct vub_device_info *info)
 {
@@ -146,7 +153,7 @@ int ncvq_init(struct net_cvq *c, const char *name, const struct vub_sys *sys,
 		log_warn(name, "control queue: no ring size or IOVA range for it: not used");
 		return 0;
 	}
-	c->iova = (top + 1 - NCVQ_SIZE) & ~0xfffull;
+	c->iova = ncvq_ring_iova(info);
 	if (c->iova < info->iova_first) {
 		log_warn(name, "control queue: the IOVA range is too small: not used");
 		return 0;
@@ -597,6 +604,30 @@ void ncvq_overlay_config(const struct net_cvq *c, uint32_t off, void *buf,
 		return;
 	for (i = off; i < 6 && i - off < len; i++)
 		((uint8_t *)buf)[i - off] = c->want.mac[i];
+}
+
+void ncvq_config_changed(struct net_cvq *c)
+{
+	struct vub_config_access ca;
+	uint8_t mac[6];
+
+	if (!c->capable)
+		return;
+	memset(&ca, 0, sizeof(ca));
+	ca.length = sizeof(mac);
+	ca.data = (uint64_t)(uintptr_t)mac;
+	if (cvq_ioctl(c, VUB_READ_CONFIG, &ca, "VUB_READ_CONFIG"))
+		return;
+	/* The device's own MAC, or the one the daemon set: nothing new. */
+	if (!memcmp(mac, c->op_mac, 6) || !memcmp(mac, c->want.mac, 6))
+		return;
+	/* The operator changed it (vdpa dev set ... mac): the session keeps a
+	 * MAC its front-end chose, and otherwise follows the operator. */
+	if (!memcmp(c->want.mac, c->op_mac, 6))
+		memcpy(c->want.mac, mac, 6);
+	memcpy(c->op_mac, mac, 6);
+	log_info(c->name, "control queue: the operator's MAC is now %02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 void ncvq_session_end(struct net_cvq *c)

@@ -96,6 +96,9 @@ struct net_cvq {
  * has a control queue. 0 also when it has none (@capable false); -errno
  * only when memory for the ring could not be had.
  */
+/* IOVA of the daemon's control-queue ring on a device like @info (0: none);
+ * a successor daemon recognises a predecessor's ring by it. */
+uint64_t ncvq_ring_iova(const struct vub_device_info *info);
 int ncvq_init(struct net_cvq *c, const char *name, const struct vub_sys *sys,
 	      int fd, const struct vub_device_info *info);
 void ncvq_fini(struct net_cvq *c);
@@ -130,6 +133,9 @@ int ncvq_write_mac(struct net_cvq *c, uint32_t off, const void *buf,
  * previous session left in the device. Not in passthrough mode. */
 void ncvq_overlay_config(const struct net_cvq *c, uint32_t off, void *buf,
 			 uint32_t len);
+/* The device raised a config change: a MAC the operator set meanwhile
+ * (vdpa dev set) becomes the one the daemon keeps and reports. */
+void ncvq_config_changed(struct net_cvq *c);
 /* The session ends (before VUB_RESET): a device still running with a MAC
  * the session set gets the operator's back, since a reset of some devices
  * (vdpa_sim) keeps it. */

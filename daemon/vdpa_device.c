@@ -432,6 +432,7 @@ static void vd_config_event_ack(struct vu_device *dev)
 
 	if (read(to_vd(dev)->config_efd, &v, sizeof(v)) < 0)
 		return;
+	ncvq_config_changed(&to_vd(dev)->cvq);
 }
 
 static int vd_set_mtu(struct vu_device *dev, uint16_t mtu)
