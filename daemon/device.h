@@ -164,6 +164,9 @@ struct vu_device {
 	/* Net: the MAC is the front-end's to write (SET_CONFIG): the device
 	 * takes it through its control queue, for this session only. */
 	bool mac_writable;
+	/* The device's config changes matter to the device itself
+	 * (config_event_ack): watched whatever the front-end negotiated. */
+	bool config_events;
 	/* set_mem_table/add_mem_region may take long (they pin): the engine
 	 * calls them on a worker thread, touching nothing else of the
 	 * device meanwhile. */

@@ -31,6 +31,7 @@ int ho_export(struct endpoint *ep, struct ho_record *r, ho_id_fn id,
 	r->dev_fd = id(ctx, vdpa_device_fd(dev));
 	r->listen_fd = lfd >= 0 ? id(ctx, lfd) : HO_NOFD;
 	r->conn_fd = r->breq_fd = HO_NOFD;
+	ho_cvq_export(vdpa_device_cvq(dev), &r->cvq, id, ctx);
 	if (!s || vu_session_ended(s))
 		return 0;
 	return ho_session_export(s, r, id, ctx);
@@ -88,6 +89,8 @@ int ho_check(const struct ho_record *r, bool client, ho_fd_fn fd_of,
 	}
 	ret = ho_check_module(fd, r, why, whylen);
 	close(fd);
+	if (!ret)
+		ret = ho_cvq_check_files(r, fd_of, ctx, why, whylen);
 	if (ret)
 		return ret;
 	if (r->listen_fd != HO_NOFD) {
@@ -141,6 +144,13 @@ struct endpoint *ho_adopt(const struct ho_record *r, struct vu_loop *loop,
 	a.dev = vdpa_device_adopt(r->name, fd_of(ctx, r->dev_fd));
 	if (!a.dev)
 		return NULL;
+	if (ho_cvq_adopt(vdpa_device_cvq(a.dev), r, fd_of, ctx)) {
+		/* Checked before, so a lack of memory or files: the device
+		 * resets when its file closes, a clean start. */
+		log_err(r->name, "cannot take the control queue over: resetting the device");
+		a.dev->ops->destroy(a.dev);
+		return NULL;
+	}
 	if (r->listen_fd != HO_NOFD)
 		lfd = fd_of(ctx, r->listen_fd);
 	ep = endpoint_adopt(a.dev, loop, sock_dir, client_path, lfd,
@@ -174,6 +184,13 @@ void ho_test_spoil_record(struct ho_record *r)
 {
 	const char *how = spoil_mode();
 
+	if (how && !strcmp(how, "cvq") && (r->cvq.flags & HO_CVQ_STARTED)) {
+		/* One control command more than the ring holds. */
+		r->cvq.next++;
+		log_warn(r->name, "VUBRIDGED_TEST_BAD_RECORD=%s: the record is spoilt on purpose",
+			 how);
+		return;
+	}
 	if (!how || strcmp(how, "disagree") || !r->has_session)
 		return;
 	/* What the device runs is not what the record says. */

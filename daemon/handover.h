@@ -42,6 +42,19 @@ struct vu_session *ho_session_adopt(struct vu_device *dev,
 				    ho_fd_fn fd_of, void *ctx, char *why,
 				    size_t whylen);
 
+/* handover_cvq.c: the daemon's control queue of a NIC (net_cvq.h) */
+struct net_cvq;
+void ho_cvq_export(const struct net_cvq *c, struct ho_cvq *h, ho_id_fn id,
+		   void *ctx);
+/* Its ring memfd and kick fd are what the record says, the ring stands at
+ * the record's position. Reads only. 0, or -EINVAL with @why. */
+int ho_cvq_check_files(const struct ho_record *r, ho_fd_fn fd_of, void *ctx,
+		       char *why, size_t whylen);
+/* Go on with the queue of @r: its files and state into @c (made by
+ * ncvq_init() for the adopted device). A record without it: logged, 0. */
+int ho_cvq_adopt(struct net_cvq *c, const struct ho_record *r,
+		 ho_fd_fn fd_of, void *ctx);
+
 /* handover_check.c: does the module (device file @devfd) agree with @r?
  * Reads only. 0, or -EINVAL with @why. */
 int ho_check_module(int devfd, const struct ho_record *r, char *why,
@@ -62,8 +75,8 @@ struct endpoint *ho_adopt(const struct ho_record *r, struct vu_loop *loop,
 			  const char *sock_dir, const char *client_path,
 			  ho_fd_fn fd_of, void *ctx);
 
-/* Tests only (VUBRIDGED_TEST_BAD_RECORD=truncate|version|disagree in the
- * successor's environment): spoil a received record, as bytes or once
+/* Tests only (VUBRIDGED_TEST_BAD_RECORD=truncate|version|disagree|cvq in
+ * the successor's environment): spoil a received record, as bytes or once
  * decoded, so that the refusal can be proven. */
 void ho_test_spoil_bytes(uint8_t *buf, size_t *len);
 void ho_test_spoil_record(struct ho_record *r);

@@ -5,7 +5,9 @@
  * against the session's life-cycle state, which queues run, and, where the
  * module can tell (VUB_GET_QUEUE_CONFIG, VUB_GET_MEM_TABLE), every started
  * ring's size, layout, addresses and start position and the mapped memory
- * (a module without those two ioctls answers ENOTTY: checks skipped).
+ * (a module without those two ioctls answers ENOTTY: checks skipped). The
+ * daemon's own control queue of a NIC (the record's CVQ section) is checked
+ * as a ring, its ring region as the topmost region.
  * A successor that acted on a record the device contradicts would stop
  * rings it thinks stopped or miss ones that run: it refuses instead.
  * Reads only; nothing of the device changes here.
@@ -111,17 +113,44 @@ static int check_queue_config(int fd, const struct ho_ring *q, char *why,
 }
 
 /*
- * A net device whose front-end keeps its own control queue has its last
- * queue run by the daemon itself (net_cvq.c), on a ring of the daemon's at
- * ncvq_ring_iova(): the record names neither, and the successor maps a ring
- * of its own there at the next negotiation.
+ * A record of an older build carries no control-queue state (no CVQ
+ * section): a net device whose front-end keeps its own control queue then
+ * has its last queue run by the predecessor, on a ring of its own at
+ * ncvq_ring_iova(). Neither is checked; the successor maps a ring of its
+ * own there at the next negotiation (handover.rst).
  */
-static bool daemon_cvq(const struct vub_device_info *info,
-		       const struct ho_record *r)
+static bool old_daemon_cvq(const struct vub_device_info *info,
+			   const struct ho_record *r)
 {
-	return info->device_id == VIRTIO_ID_NET &&
+	return !r->cvq.present && info->device_id == VIRTIO_ID_NET &&
 	       (info->device_features & (1ull << VIRTIO_NET_F_CTRL_VQ)) &&
 	       !(r->features & (1ull << VIRTIO_NET_F_CTRL_VQ));
+}
+
+/* The daemon's control queue as the record says it runs, in the form of a
+ * ring: its own ring when started, none in shadow mode otherwise (the
+ * front-end may not start that queue); NULL when queue @idx is the
+ * front-end's to run. */
+static const struct ho_ring *daemon_cvq_ring(const struct ho_record *r,
+					     uint32_t idx, struct ho_ring *q)
+{
+	const struct ho_cvq *h = &r->cvq;
+
+	if (!h->present || h->index != idx ||
+	    (h->want[5] != NCVQ_MODE_SHADOW && !(h->flags & HO_CVQ_STARTED)))
+		return NULL;
+	memset(q, 0, sizeof(*q));
+	q->index = idx;
+	q->num = h->num;
+	q->flags = HO_RING_NUM_SET | HO_RING_ADDR_SET |
+		   (h->flags & HO_CVQ_STARTED ? HO_RING_STARTED : 0) |
+		   (h->flags & HO_CVQ_PACKED ? HO_RING_PACKED : 0);
+	q->desc_gpa = h->iova + NCVQ_OFF_DESC;
+	q->avail_gpa = h->iova + NCVQ_OFF_DRIVER;
+	q->used_gpa = h->iova + NCVQ_OFF_DEVICE;
+	/* started at 0 (packed: both wrap counters 1) */
+	q->base.avail_wrap = q->base.used_wrap = !!(h->flags & HO_CVQ_PACKED);
+	return q;
 }
 
 static int check_queues(int fd, const struct vub_device_info *info,
@@ -131,12 +160,20 @@ static int check_queues(int fd, const struct vub_device_info *info,
 	int ret;
 
 	for (i = 0; i < r->num_queues; i++) {
-		const struct ho_ring *q = ring_of(r, i);
-		bool want = q && (q->flags & HO_RING_STARTED);
+		const struct ho_ring *q = ring_of(r, i), *cq;
 		struct vub_queue_info qi;
+		struct ho_ring cvq;
+		bool want;
 
-		if (i == r->num_queues - 1 && daemon_cvq(info, r))
+		if (i == r->num_queues - 1 && old_daemon_cvq(info, r))
 			continue;
+		cq = daemon_cvq_ring(r, i, &cvq);
+		if (cq && q && (q->flags & HO_RING_STARTED))
+			BAD("queue %u: started by the front-end and run by the daemon as its control queue",
+			    i);
+		if (cq)
+			q = cq;
+		want = q && (q->flags & HO_RING_STARTED);
 		memset(&qi, 0, sizeof(qi));
 		qi.index = i;
 		ret = xioctl(fd, VUB_GET_QUEUE_INFO, &qi);
@@ -144,7 +181,8 @@ static int check_queues(int fd, const struct vub_device_info *info,
 			BAD("queue %u: VUB_GET_QUEUE_INFO: %s", i,
 			    strerror(-ret));
 		if (!!(qi.flags & VUB_QUEUE_INFO_F_STARTED) != want)
-			BAD("queue %u is %s on the device, %s in the record", i,
+			BAD("queue %u%s is %s on the device, %s in the record",
+			    i, cq ? " (the daemon's control queue)" : "",
 			    qi.flags & VUB_QUEUE_INFO_F_STARTED ? "started" :
 			    "stopped", want ? "started" : "stopped");
 		if (want && qi.size != q->num)
@@ -192,10 +230,26 @@ static int check_memory(int fd, const struct vub_device_info *info,
 		return -EINVAL;
 	}
 	ret = 0;
-	/* The predecessor's control-queue ring, above every guest region. */
-	if (t->nregions && daemon_cvq(info, r) &&
-	    t->regions[t->nregions - 1].iova == ncvq_ring_iova(info))
+	/* The control queue's ring region lies above every guest region. */
+	if (r->cvq.present && (r->cvq.flags & HO_CVQ_MAPPED)) {
+		const struct vub_mem_region *top = t->nregions ?
+			&t->regions[t->nregions - 1] : NULL;
+
+		if (!top || top->iova != r->cvq.iova ||
+		    top->size != NCVQ_SIZE) {
+			snprintf(why, whylen, "the control queue's ring region 0x%llx+0x%x is not the device's topmost (%s0x%llx+0x%llx)",
+				 (unsigned long long)r->cvq.iova, NCVQ_SIZE,
+				 top ? "" : "none: ",
+				 top ? (unsigned long long)top->iova : 0,
+				 top ? (unsigned long long)top->size : 0);
+			ret = -EINVAL;
+			goto out;
+		}
 		t->nregions--;
+	} else if (t->nregions && old_daemon_cvq(info, r) &&
+		   t->regions[t->nregions - 1].iova == ncvq_ring_iova(info)) {
+		t->nregions--;
+	}
 	if (t->nregions != n) {
 		snprintf(why, whylen, "%u memory regions on the device, %u in the record",
 			 t->nregions, n);
@@ -241,6 +295,14 @@ int ho_check_module(int devfd, const struct ho_record *r, char *why,
 		BAD("virtio device %u with %u queues, the record says %u with %u",
 		    info.device_id, info.num_queues, r->device_id,
 		    r->num_queues);
+	if (r->cvq.present &&
+	    (info.device_id != VIRTIO_ID_NET ||
+	     !(info.device_features & (1ull << VIRTIO_NET_F_CTRL_VQ)) ||
+	     r->cvq.iova != ncvq_ring_iova(&info)))
+		BAD("the record's control queue (ring at IOVA 0x%llx) does not fit the device (features 0x%llx, ring IOVA 0x%llx)",
+		    (unsigned long long)r->cvq.iova,
+		    (unsigned long long)info.device_features,
+		    (unsigned long long)ncvq_ring_iova(&info));
 	ret = check_status(devfd, r, why, whylen);
 	if (!ret)
 		ret = check_queues(devfd, &info, r, why, whylen);

@@ -14,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
 #include "handover_record.h"
 #include "lifecycle.h"
+#include "net_cvq.h"
 #include "state.h"	/* vu_crc32 */
 #include "wbuf.h"
 
@@ -25,6 +29,7 @@
 #define SESSION_SIZE	48u
 #define REGION_SIZE	40u
 #define RING_SIZE	56u
+#define CVQ_SIZE	72u
 
 #define put_u8(b, v)	wbuf_put_le(b, v, 1)
 #define put_u16(b, v)	wbuf_put_le(b, v, 2)
@@ -123,6 +128,30 @@ static void put_session(struct wbuf *b, const struct ho_record *r)
 	}
 }
 
+/* Optional: a reader without it does what it did before (header). */
+static void put_cvq(struct wbuf *b, const struct ho_cvq *q)
+{
+	size_t at = sec_begin(b, HO_SEC_CVQ, false);
+
+	wbuf_put(b, q->want, HO_CVQ_WANT_LEN);
+	put_u32(b, q->flags);
+	put_u32(b, q->index);
+	put_u64(b, q->negotiated);
+	put_u64(b, q->iova);
+	put_u16(b, q->num);
+	put_u16(b, q->next);
+	put_u16(b, q->dev_pairs);
+	put_u8(b, q->status);
+	put_u8(b, 0);
+	wbuf_put(b, q->op_mac, 6);
+	put_u16(b, 0);
+	put_u32(b, q->sent);
+	put_u32(b, q->memfd);
+	put_u32(b, q->kick_fd);
+	put_u32(b, 0);
+	sec_end(b, at);
+}
+
 int ho_record_encode(const struct ho_record *r, uint8_t **out, size_t *len)
 {
 	struct wbuf b = { 0 };
@@ -151,6 +180,8 @@ int ho_record_encode(const struct ho_record *r, uint8_t **out, size_t *len)
 	sec_end(&b, at);
 	if (r->has_session)
 		put_session(&b, r);
+	if (r->cvq.present)
+		put_cvq(&b, &r->cvq);
 
 	if (!b.err) {
 		uint32_t total = (uint32_t)b.len + 4;
@@ -347,6 +378,73 @@ static int dec_output(const uint8_t *v, uint32_t n, struct ho_record *r,
 	return 0;
 }
 
+static int dec_cvq(const uint8_t *v, uint32_t n, struct ho_record *r,
+		   char *why, size_t whylen)
+{
+	struct ho_cvq *q = &r->cvq;
+	const char *defect;
+	uint8_t mode;
+	bool packed;
+
+	if (q->present)
+		BAD("two CVQ sections");
+	if (n != CVQ_SIZE)
+		BAD("CVQ section of %u bytes, not %u", n, CVQ_SIZE);
+	defect = ncvq_snap_defect(v, HO_CVQ_WANT_LEN);
+	if (defect)
+		BAD("control queue: what it sets: %s", defect);
+	memcpy(q->want, v, HO_CVQ_WANT_LEN);
+	mode = v[5];
+	q->flags = G32(v + 16);
+	q->index = G32(v + 20);
+	q->negotiated = G64(v + 24);
+	q->iova = G64(v + 32);
+	q->num = G16(v + 40);
+	q->next = G16(v + 42);
+	q->dev_pairs = G16(v + 44);
+	q->status = v[46];
+	memcpy(q->op_mac, v + 48, 6);
+	q->sent = G32(v + 56);
+	q->memfd = G32(v + 60);
+	q->kick_fd = G32(v + 64);
+	packed = q->flags & HO_CVQ_PACKED;
+	if (v[47] || G16(v + 54) || G32(v + 68))
+		BAD("control queue: reserved bytes set");
+	if (q->flags & ~HO_CVQ_ALL)
+		BAD("control queue: unknown flags 0x%x", q->flags);
+	if (r->device_id != VIRTIO_ID_NET)
+		BAD("control queue on virtio device %u", r->device_id);
+	if (mode != NCVQ_MODE_NONE && q->index >= r->num_queues)
+		BAD("control queue %u out of range (%u queues)", q->index,
+		    r->num_queues);
+	if (!q->dev_pairs || 2u * q->dev_pairs + 1 > r->num_queues ||
+	    2u * G16(v + 8) + 1 > r->num_queues)
+		BAD("control queue: %u/%u queue pairs with %u queues",
+		    q->dev_pairs, G16(v + 8), r->num_queues);
+	if (q->num < 4 || q->num > 256 || (q->num & (q->num - 1)))
+		BAD("control queue: ring size %u", q->num);
+	if (!q->iova || (q->iova & 0xfff) || q->iova + NCVQ_SIZE - 1 < q->iova)
+		BAD("control queue: ring at IOVA 0x%llx",
+		    (unsigned long long)q->iova);
+	if (packed != !!(q->negotiated & (1ull << VIRTIO_F_RING_PACKED)) ||
+	    ((q->flags & HO_CVQ_WRAP) && !packed) ||
+	    (packed && q->next >= q->num))
+		BAD("control queue: layout flags 0x%x, next %u, features 0x%llx",
+		    q->flags, q->next, (unsigned long long)q->negotiated);
+	if ((q->flags & HO_CVQ_STARTED) &&
+	    (mode == NCVQ_MODE_NONE || !(q->flags & HO_CVQ_MAPPED) ||
+	     q->kick_fd == HO_NOFD))
+		BAD("control queue started without a mode, its ring region or its kick fd");
+	if ((q->flags & HO_CVQ_MAPPED) != (q->memfd != HO_NOFD))
+		BAD("control queue: ring region %s, its memfd %s",
+		    q->flags & HO_CVQ_MAPPED ? "mapped" : "not mapped",
+		    q->memfd != HO_NOFD ? "given" : "not given");
+	if (!(q->flags & HO_CVQ_STARTED) && q->kick_fd != HO_NOFD)
+		BAD("control queue: a kick fd for a stopped queue");
+	q->present = true;
+	return 0;
+}
+
 int ho_record_decode(const uint8_t *buf, size_t len, struct ho_record *r,
 		     char *why, size_t whylen)
 {
@@ -427,6 +525,9 @@ int ho_record_decode(const uint8_t *buf, size_t len, struct ho_record *r,
 			if (ret == -1)
 				BAD("two OUTPUT sections");
 			break;
+		case HO_SEC_CVQ:
+			ret = dec_cvq(v, n, r, why, whylen);
+			break;
 		default:
 			if (flags & HO_SEC_F_REQUIRED)
 				BAD("section %u must be understood, and is not",
@@ -456,6 +557,10 @@ void ho_record_for_each_fd(const struct ho_record *r,
 #define ID(x)	do { if ((x) != HO_NOFD) fn(arg, (x)); } while (0)
 	ID(r->dev_fd);
 	ID(r->listen_fd);
+	if (r->cvq.present) {
+		ID(r->cvq.memfd);
+		ID(r->cvq.kick_fd);
+	}
 	if (!r->has_session)
 		return;
 	ID(r->conn_fd);

@@ -19,6 +19,12 @@
  * A reader refuses another version, a bad CRC or size, a section it must
  * understand and does not, a missing DEVICE section, a value out of range.
  * Optional sections it does not know are skipped.
+ *
+ * The version changes only when a section's layout does; what a newer
+ * writer adds comes as a new section, required when an older reader would
+ * act wrongly without it, optional when it would only do less. CVQ is
+ * optional: a reader without it adopts the data path and leaves the
+ * daemon's control queue as the build before it did (handover.rst).
  */
 #ifndef VUB_HANDOVER_RECORD_H
 #define VUB_HANDOVER_RECORD_H
@@ -46,6 +52,7 @@ enum ho_section {
 	HO_SEC_RING = 4,	/* one ring */
 	HO_SEC_PARTIAL = 5,	/* bytes and fds of a message half read */
 	HO_SEC_OUTPUT = 6,	/* replies not yet written */
+	HO_SEC_CVQ = 7,		/* the daemon's control queue (net_cvq.c) */
 };
 #define HO_SEC_F_REQUIRED	1u
 
@@ -66,6 +73,34 @@ enum ho_section {
 #define HO_S_MEM_SET		(1u << 2)
 #define HO_S_LIFE_REFUSED	(1u << 3)
 #define HO_S_ALL		0xfu
+
+/* struct ho_cvq.flags */
+#define HO_CVQ_MAPPED		(1u << 0)	/* its ring region is mapped */
+#define HO_CVQ_STARTED		(1u << 1)	/* the queue runs on the device */
+#define HO_CVQ_PACKED		(1u << 2)
+#define HO_CVQ_WRAP		(1u << 3)	/* packed: driver wrap counter */
+#define HO_CVQ_BROKEN		(1u << 4)	/* a command timed out */
+#define HO_CVQ_ALL		0x1fu
+#define HO_CVQ_WANT_LEN		16u		/* NCVQ_SNAP_LEN */
+
+/* A net device's control queue as the daemon runs it (net_cvq.h). */
+struct ho_cvq {
+	bool present;		/* the device has one for the daemon */
+	/* ncvq_snapshot() bytes: mode, RX mode, pairs, MAC */
+	uint8_t want[HO_CVQ_WANT_LEN];
+	uint32_t flags;		/* HO_CVQ_* */
+	uint32_t index;		/* the device's control queue */
+	uint64_t negotiated;	/* features written to the device */
+	uint64_t iova;		/* the ring region */
+	uint16_t num;		/* ring size */
+	uint16_t next;		/* split: avail index; packed: slot */
+	uint16_t dev_pairs;	/* pairs the device has */
+	uint8_t status;		/* last status the device took */
+	uint8_t op_mac[6];	/* the operator's MAC */
+	uint32_t sent;		/* commands acknowledged */
+	uint32_t memfd;		/* the ring's memfd (while mapped) */
+	uint32_t kick_fd;	/* the queue's kick eventfd (while started) */
+};
 
 struct ho_region {
 	uint64_t gpa;
@@ -118,6 +153,8 @@ struct ho_record {
 	/* OUTPUT */
 	uint32_t out_len;
 	uint8_t out[HO_MAX_OUT];
+	/* CVQ */
+	struct ho_cvq cvq;
 };
 
 /* Serialize @r into a malloc'ed buffer. 0 or -errno. */

@@ -29,10 +29,9 @@
 #include "log.h"
 #include "net_cvq.h"
 
-#define NCVQ_SIZE	0x4000u
-#define OFF_DESC	0x0000u
-#define OFF_DRIVER	0x1000u
-#define OFF_DEVICE	0x2000u
+#define OFF_DESC	NCVQ_OFF_DESC
+#define OFF_DRIVER	NCVQ_OFF_DRIVER
+#define OFF_DEVICE	NCVQ_OFF_DEVICE
 #define OFF_HDR		0x3000u
 #define OFF_DATA	0x3040u
 #define OFF_ACK		0x3800u
@@ -628,6 +627,10 @@ void ncvq_config_changed(struct net_cvq *c)
 	memcpy(c->op_mac, mac, 6);
 	log_info(c->name, "control queue: the operator's MAC is now %02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	/* The device's filter follows the MAC the daemon keeps: the
+	 * operator's, or back to the front-end's. */
+	if (running(c) && (c->negotiated & F(VIRTIO_NET_F_CTRL_MAC_ADDR)))
+		send_mac(c);
 }
 
 void ncvq_session_end(struct net_cvq *c)
@@ -662,13 +665,10 @@ int ncvq_restore(struct net_cvq *c, const void *buf, size_t len)
 
 	if (!len)
 		return 0;	/* a snapshot of a daemon without this */
-	if (!c->capable || len != NCVQ_SNAP_LEN ||
-	    (uint32_t)(le16(b) | le16(b + 2) << 16) != NCVQ_SNAP_MAGIC ||
-	    b[4] != 1 || b[5] > NCVQ_MODE_PASSTHROUGH || b[7] ||
-	    (b[6] & ~(NCVQ_RX_PROMISC | NCVQ_RX_ALLMULTI)))
+	if (!c->capable || ncvq_snap_defect(b, len))
 		return -EINVAL;
 	pairs = le16(b + 8);
-	if (!pairs || pairs > c->max_pairs)
+	if (pairs > c->max_pairs)
 		return -EINVAL;
 	c->want.rx = b[6];
 	c->want.pairs = pairs;

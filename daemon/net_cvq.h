@@ -57,6 +57,36 @@ struct ncvq_want {
 #define NCVQ_MODE_SHADOW	1
 #define NCVQ_MODE_PASSTHROUGH	2
 
+/* Snapshot bytes no writer produces: what is wrong, or NULL. What needs no
+ * device; ncvq_restore() adds the device's pair count. */
+static inline const char *ncvq_snap_defect(const uint8_t *b, size_t len)
+{
+	if (len != NCVQ_SNAP_LEN)
+		return "length";
+	if ((b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24) !=
+	    NCVQ_SNAP_MAGIC)
+		return "magic";
+	if (b[4] != 1)
+		return "version";
+	if (b[5] > NCVQ_MODE_PASSTHROUGH)
+		return "mode";
+	if (b[6] & ~(NCVQ_RX_PROMISC | NCVQ_RX_ALLMULTI))
+		return "RX mode";
+	if (b[7])
+		return "reserved byte";
+	if (!(b[8] | b[9] << 8))
+		return "no queue pair";
+	return NULL;
+}
+
+/* The ring's memfd: its size and where the ring's parts lie in it (the
+ * command buffers follow, net_cvq.c); a successor daemon checks a ring it
+ * takes over against them. */
+#define NCVQ_SIZE		0x4000u
+#define NCVQ_OFF_DESC		0x0000u
+#define NCVQ_OFF_DRIVER		0x1000u
+#define NCVQ_OFF_DEVICE		0x2000u
+
 struct net_cvq {
 	const char *name;		/* for logs */
 	const struct vub_sys *sys;

@@ -237,14 +237,18 @@ static void on_config_event(void *arg, int fd, uint32_t events)
 	if (s->ops->config_event_ack)
 		s->ops->config_event_ack(s->dev);
 	send_config_change(s);
+	/* The ack may have sent a control command (a handover record
+	 * holds the ring position). */
+	if (vu_session_changed_hook)
+		vu_session_changed_hook(s->end_arg);
 }
 
 static void update_config_watch(struct vu_session *s)
 {
 	int fd = -1;
 
-	if (s->breq.fd >= 0 && vu_has_pf(s, VU_PF_CONFIG) &&
-	    s->ops->config_event_fd)
+	if (((s->breq.fd >= 0 && vu_has_pf(s, VU_PF_CONFIG)) ||
+	     s->dev->config_events) && s->ops->config_event_fd)
 		fd = s->ops->config_event_fd(s->dev);
 	if (fd == s->config_fd)
 		return;
@@ -1235,6 +1239,7 @@ struct vu_session *vu_session_new(struct vu_device *dev, int fd,
 	vu_conn_init(&s->conn, fd);
 	if (loop->watch(loop, fd, VU_EV_IN, vu_session_on_socket, s) < 0)
 		goto err;
+	update_config_watch(s);
 	log_info(dev->name, "front-end connected");
 	return s;
 err:

@@ -582,6 +582,9 @@ static struct vu_device *vd_new(const char *name, const char *path, int fd,
 	err = -ncvq_init(&vd->cvq, vd->base.name, sys, vd->fd, &vd->info);
 	if (err)
 		goto err;
+	/* An operator's MAC reaches the device through the daemon's control
+	 * queue, whether or not the front-end hears of config changes. */
+	vd->base.config_events = vd->cvq.capable;
 	vd->base.mac_writable = vd->cvq.capable &&
 		(vd->info.device_features & (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR));
 	vd->config_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -624,4 +627,9 @@ struct vu_device *vdpa_device_adopt(const char *name, int fd)
 int vdpa_device_fd(const struct vu_device *dev)
 {
 	return ((const struct vdpa_dev *)dev)->fd;
+}
+
+struct net_cvq *vdpa_device_cvq(struct vu_device *dev)
+{
+	return &to_vd(dev)->cvq;
 }

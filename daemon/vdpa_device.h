@@ -24,5 +24,7 @@ struct vu_device *vdpa_device_open_sys(const char *name, const char *path,
 struct vu_device *vdpa_device_adopt(const char *name, int fd);
 /* The device file of a vDPA device (for handover). */
 int vdpa_device_fd(const struct vu_device *dev);
+/* Its control queue as the daemon runs it (for handover). */
+struct net_cvq *vdpa_device_cvq(struct vu_device *dev);
 
 #endif /* VUB_VDPA_DEVICE_H */

@@ -4,6 +4,9 @@
  * the engine and vdpa_device.c on the simulated module, whose control queue
  * answers VQ_PAIRS_SET, MAC_ADDR_SET and RX PROMISC/ALLMULTI and which
  * refuses MQ, CTRL_RX or CTRL_MAC_ADDR without CTRL_VQ (as mlx5_vdpa does).
+ * Also: an operator's MAC change reaches the device through the queue, and
+ * a successor daemon goes on with the queue a handover record carries
+ * (handover_cvq.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,7 @@
 
 #include "fake_vub.h"
 #include "guest_mem.h"
+#include "handover.h"
 #include "log.h"
 #include "net_cvq.h"
 #include "session.h"
@@ -384,6 +388,124 @@ TEST_F(cvq, snapshot_keeps_mac_and_pairs)
 	EXPECT_EQ(2, self->fv->cvq_pairs);
 	EXPECT_EQ(0, memcmp(self->fv->cfg.config, other_mac, 6));
 	EXPECT_FALSE(self->ended);
+}
+
+/* The operator changes the MAC (`vdpa dev set`: the config space changes,
+ * the module signals the config eventfd). The front-end negotiated no
+ * CONFIG and has no back-end channel (DPDK); the daemon still follows:
+ * MAC_ADDR_SET with the new MAC, which a config read then shows. */
+TEST_F(cvq, operator_mac_reaches_device)
+{
+	uint64_t one = 1;
+	uint8_t mac[6];
+
+	ASSERT_EQ(0, open_dev(self, true, false));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F,
+				     PF & ~VU_PF(VU_PF_CONFIG)));
+	ASSERT_EQ(0, start(self, 2));
+	fake_vub_log_clear(self->fv);
+	memcpy(self->fv->cfg.config, other_mac, 6);
+	ASSERT_EQ(8, write(self->fv->config_efd, &one, 8));
+	test_loop_pump(&self->loop, 3);
+	EXPECT_CVQ("CVQ MAC_ADDR_SET 02:11:22:33:44:55");
+	/* what a front-end reading the config would get */
+	EXPECT_EQ(0, self->dev->ops->read_config(self->dev, 0, mac, 6));
+	EXPECT_EQ(0, memcmp(mac, other_mac, 6));
+	EXPECT_FALSE(self->ended);
+}
+
+/* Handover: fd ids are indexes into a table of dups. */
+struct fdtab {
+	int fd[8];
+	unsigned int n;
+};
+
+static uint32_t tab_id(void *arg, int fd)
+{
+	struct fdtab *t = arg;
+
+	t->fd[t->n] = dup(fd);
+	return t->n++;
+}
+
+static int tab_fd(void *arg, uint32_t id)
+{
+	struct fdtab *t = arg;
+
+	return id < t->n ? dup(t->fd[id]) : -1;
+}
+
+/*
+ * A successor's control queue from a record of the running one (through
+ * encode/decode): the same ring memfd and kick eventfd, the same position;
+ * its next command is the next chain of the ring the device runs, with no
+ * region mapped and no queue started again. A record one command ahead of
+ * the ring is refused.
+ */
+TEST_F(cvq, successor_goes_on_with_the_queue)
+{
+	struct net_cvq *old, succ;
+	struct ho_record *r = calloc(2, sizeof(*r));
+	struct vub_device_info info;
+	struct fdtab tab = { .n = 0 };
+	char why[200] = "";
+	unsigned int i, cmds;
+	uint8_t *buf;
+	size_t len;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, open_dev(self, true, false));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, PF));
+	ASSERT_EQ(0, start(self, 2));
+	old = vdpa_device_cvq(self->dev);
+	ASSERT_TRUE(old->started);
+	cmds = self->fv->cvq_commands;
+	strcpy(r->name, "fake0");
+	r->device_id = 1;
+	r->num_queues = self->fv->cfg.num_queues;
+	ho_cvq_export(old, &r->cvq, tab_id, &tab);
+	ASSERT_EQ(2u, tab.n);	/* the memfd and the kick eventfd */
+	ASSERT_EQ(0, ho_record_encode(r, &buf, &len));
+	ASSERT_EQ(0, ho_record_decode(buf, len, &r[1], why, sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+	free(buf);
+	EXPECT_EQ(0, ho_cvq_check_files(&r[1], tab_fd, &tab, why,
+					sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+	r[1].cvq.next++;
+	EXPECT_EQ(-EINVAL, ho_cvq_check_files(&r[1], tab_fd, &tab, why,
+					      sizeof(why)));
+	EXPECT_STREQ("control queue: the ring has 4 chains offered and 4 used, the record says 5",
+		     why);
+	r[1].cvq.next--;
+
+	ASSERT_EQ(0, self->fv->sys.ioctl(self->fv->sys.ctx, self->fv->fd,
+					 VUB_GET_DEVICE_INFO, &info));
+	ASSERT_EQ(0, ncvq_init(&succ, "succ", &self->fv->sys, self->fv->fd,
+			       &info));
+	ASSERT_EQ(0, ho_cvq_adopt(&succ, &r[1], tab_fd, &tab));
+	EXPECT_TRUE(fake_vub_same_file(succ.kick_fd,
+				       self->fv->q[succ.index].kick_fd));
+	EXPECT_TRUE(fake_vub_same_file(succ.memfd, old->memfd));
+	EXPECT_EQ(old->next, succ.next);
+	EXPECT_EQ(old->sent, succ.sent);
+	EXPECT_TRUE(succ.started && succ.mapped);
+	fake_vub_log_clear(self->fv);
+	ASSERT_EQ(0, ncvq_write_mac(&succ, 0, other_mac, 6));
+	EXPECT_CVQ("CVQ MAC_ADDR_SET 02:11:22:33:44:55");
+	EXPECT_EQ(cmds + 1, self->fv->cvq_commands);
+	EXPECT_EQ(0, memcmp(self->fv->cfg.config, other_mac, 6));
+	for (i = 0; fake_vub_log_line(self->fv, i); i++)
+		TH_LOG("unexpected: %s", fake_vub_log_line(self->fv, i));
+	EXPECT_EQ(0u, i);
+	/* the old one must not close what the module holds: it exits
+	 * without touching anything; here the files stay shared */
+	ncvq_fini(&succ);
+	for (i = 0; i < tab.n; i++)
+		close(tab.fd[i]);
+	free(r);
 }
 
 /* A front-end that acknowledges CTRL_VQ (crosvm, cloud-hypervisor) runs the

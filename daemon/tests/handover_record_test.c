@@ -4,13 +4,15 @@
  * encode/decode field for field; every truncation, every flipped byte,
  * another version, an unknown must-understand section and out-of-range
  * values are refused with a reason; an unknown optional section is
- * skipped.
+ * skipped. The daemon's control queue (CVQ section) likewise, and a record
+ * without it (an older writer) still reads.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handover_record.h"
+#include "net_cvq.h"
 #include "state.h"
 #include "kselftest_harness.h"
 
@@ -65,6 +67,22 @@ static struct ho_record *sample(void)
 	r->partial_fds[0] = 11;
 	r->out_len = 20;
 	memset(r->out, 0xa5, 20);
+	/* the shadow control queue, started, 3 commands sent */
+	r->cvq.present = true;
+	memcpy(r->cvq.want, "NCVQ\x01\x01\x01\x00\x01\x00\x02\x00\x00\x00\xd0\x41",
+	       16);
+	r->cvq.flags = HO_CVQ_MAPPED | HO_CVQ_STARTED;
+	r->cvq.index = 2;
+	r->cvq.negotiated = 0x140020000ull;
+	r->cvq.iova = 0xffffffffc000ull;
+	r->cvq.num = 64;
+	r->cvq.next = 3;
+	r->cvq.dev_pairs = 1;
+	r->cvq.status = 0xf;
+	memcpy(r->cvq.op_mac, "\x02\x00\x00\x00\xd0\x40", 6);
+	r->cvq.sent = 3;
+	r->cvq.memfd = 12;
+	r->cvq.kick_fd = 13;
 	return r;
 }
 
@@ -98,6 +116,19 @@ static bool same(const struct ho_record *a, const struct ho_record *b)
 		    p->err_fd != q->err_fd)
 			return false;
 	}
+	if (a->cvq.present != b->cvq.present ||
+	    (a->cvq.present &&
+	     (memcmp(a->cvq.want, b->cvq.want, sizeof(a->cvq.want)) ||
+	      a->cvq.flags != b->cvq.flags || a->cvq.index != b->cvq.index ||
+	      a->cvq.negotiated != b->cvq.negotiated ||
+	      a->cvq.iova != b->cvq.iova || a->cvq.num != b->cvq.num ||
+	      a->cvq.next != b->cvq.next ||
+	      a->cvq.dev_pairs != b->cvq.dev_pairs ||
+	      a->cvq.status != b->cvq.status ||
+	      memcmp(a->cvq.op_mac, b->cvq.op_mac, 6) ||
+	      a->cvq.sent != b->cvq.sent || a->cvq.memfd != b->cvq.memfd ||
+	      a->cvq.kick_fd != b->cvq.kick_fd)))
+		return false;
 	return !memcmp(a->partial, b->partial, a->partial_len) &&
 	       !memcmp(a->partial_fds, b->partial_fds, 4 * a->partial_nfds) &&
 	       !memcmp(a->out, b->out, a->out_len);
@@ -161,6 +192,64 @@ TEST_F(rec, without_session)
 	EXPECT_EQ(0u, self->out->nrings);
 	EXPECT_EQ(0u, self->out->nregions);
 	EXPECT_STREQ("vdpa0", self->out->name);
+}
+
+/* The section is read where the snapshot code put it: a restore of the
+ * carried bytes into a control queue gives the sample's. */
+TEST_F(rec, cvq_want_is_a_snapshot)
+{
+	struct net_cvq c;
+
+	ASSERT_EQ(0, ho_record_decode(self->buf, self->len, self->out,
+				      self->why, sizeof(self->why)));
+	memset(&c, 0, sizeof(c));
+	c.capable = true;
+	c.max_pairs = 1;
+	c.name = "t";
+	ASSERT_EQ(0, ncvq_restore(&c, self->out->cvq.want,
+				  sizeof(self->out->cvq.want)));
+	EXPECT_EQ(1, c.want.pairs);
+	EXPECT_EQ(NCVQ_RX_PROMISC, c.want.rx);
+	EXPECT_EQ(0x41, c.want.mac[5]);
+	ASSERT_EQ(NCVQ_SNAP_LEN, ncvq_snapshot(&c, self->out->cvq.want,
+					       sizeof(self->out->cvq.want)));
+	EXPECT_EQ(0, memcmp(self->in->cvq.want + 6, self->out->cvq.want + 6,
+			    10));
+}
+
+/* A writer without the section (an older build): read, nothing of it. */
+TEST_F(rec, without_cvq)
+{
+	free(self->buf);
+	self->in->cvq.present = false;
+	ASSERT_EQ(0, ho_record_encode(self->in, &self->buf, &self->len));
+	ASSERT_EQ(0, ho_record_decode(self->buf, self->len, self->out,
+				      self->why, sizeof(self->why)));
+	EXPECT_FALSE(self->out->cvq.present);
+	EXPECT_TRUE(same(self->in, self->out));
+}
+
+/* The section is optional: with its type unknown it would be skipped. */
+TEST_F(rec, cvq_section_optional)
+{
+	size_t off = 16;
+
+	while (off < self->len - 4) {
+		uint32_t n = self->buf[off + 4] | self->buf[off + 5] << 8;
+
+		if (self->buf[off] == HO_SEC_CVQ)
+			break;
+		off += 8 + n + (n % 8 ? 8 - n % 8 : 0);
+	}
+	ASSERT_GT(self->len - 4, off);
+	EXPECT_EQ(0, self->buf[off + 2] & HO_SEC_F_REQUIRED);
+	self->buf[off] = 98;	/* a type this reader does not know */
+	reseal(self->buf, self->len);
+	ASSERT_EQ(0, ho_record_decode(self->buf, self->len, self->out,
+				      self->why, sizeof(self->why))) {
+		TH_LOG("%s", self->why);
+	}
+	EXPECT_FALSE(self->out->cvq.present);
 }
 
 TEST_F(rec, every_truncation_refused)
@@ -286,6 +375,45 @@ static const char *edit_case(struct ho_record *r, unsigned int i)
 	case 10:
 		r->rings[0].flags |= 0x100;
 		return "ring 0: unknown flags 0x117";
+	case 11:
+		r->cvq.want[5] = 3;
+		return "control queue: what it sets: mode";
+	case 12:
+		r->cvq.index = 3;
+		return "control queue 3 out of range (3 queues)";
+	case 13:
+		r->cvq.flags |= 0x20;
+		return "control queue: unknown flags 0x23";
+	case 14:
+		r->cvq.kick_fd = HO_NOFD;
+		return "control queue started without a mode, its ring region or its kick fd";
+	case 15:
+		r->cvq.memfd = HO_NOFD;
+		return "control queue: ring region mapped, its memfd not given";
+	case 16:
+		r->cvq.num = 48;
+		return "control queue: ring size 48";
+	case 17:
+		r->cvq.flags |= HO_CVQ_WRAP;
+		return "control queue: layout flags 0xb, next 3, features 0x140020000";
+	case 18:
+		r->cvq.iova = 0x1234;
+		return "control queue: ring at IOVA 0x1234";
+	case 19:
+		r->device_id = 2;
+		return "control queue on virtio device 2";
+	case 20:
+		r->cvq.dev_pairs = 2;
+		return "control queue: 2/1 queue pairs with 3 queues";
+	case 21:
+		r->cvq.flags &= ~HO_CVQ_STARTED;
+		return "control queue: a kick fd for a stopped queue";
+	case 22:
+		r->cvq.want[4] = 2;
+		return "control queue: what it sets: version";
+	case 23:
+		r->cvq.want[5] = NCVQ_MODE_NONE;
+		return "control queue started without a mode, its ring region or its kick fd";
 	default:
 		return NULL;
 	}
@@ -318,7 +446,7 @@ TEST_F(rec, values_out_of_range_refused)
 		free(buf);
 		free(r);
 	}
-	EXPECT_EQ(11u, i);
+	EXPECT_EQ(24u, i);
 }
 
 struct ids {
@@ -337,18 +465,18 @@ static void note_id(void *arg, uint32_t id)
 TEST_F(rec, every_fd_listed)
 {
 	struct ids ids = { .n = 0 };
-	bool have[12] = { false };
+	bool have[14] = { false };
 	unsigned int i;
 
 	ho_record_for_each_fd(self->in, note_id, &ids);
 	/* device, listener, conn, breq, 2 regions, 2x3 rings minus one err,
-	 * one partial fd */
-	EXPECT_EQ(12u, ids.n);
+	 * one partial fd, the control queue's memfd and kick eventfd */
+	EXPECT_EQ(14u, ids.n);
 	for (i = 0; i < ids.n; i++) {
-		ASSERT_GT(12u, ids.seen[i]);
+		ASSERT_GT(14u, ids.seen[i]);
 		have[ids.seen[i]] = true;
 	}
-	for (i = 0; i < 12; i++)
+	for (i = 0; i < 14; i++)
 		if (i != 10)
 			EXPECT_TRUE(have[i]) TH_LOG("fd id %u not listed", i);
 }

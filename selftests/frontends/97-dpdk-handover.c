@@ -19,6 +19,17 @@
  * spoilt in the store: the device is reset cleanly and served afresh.
  * systemctl stop (the store closes everything) releases every page.
  *
+ * The daemon runs vdpa_sim_net's control queue itself (testpmd keeps its
+ * own), and every successor goes on with that queue (the record's CVQ
+ * section): after the last takeover and after the SIGKILL restart, with
+ * forwarding paused (vdpa_sim drops frames to another MAC), an operator's
+ * `vdpa dev set mac` (its netlink request) reaches the device as the successor's MAC_ADDR_SET
+ * (its log, the device's config and its cvq counter), then the original
+ * MAC the same way; one more handover after those commands and the same
+ * again (the ring's position travels). No region is mapped again: the
+ * pins stay. A record whose control queue is one command ahead of its ring
+ * is refused.
+ *
  * Frames: testpmd injects 256 frames (start tx_first 8) and forwards what
  * it receives; a lost frame never comes back. After the restarts
  * forwarding is paused and the frames still circulating are counted
@@ -51,10 +62,12 @@
 #include "dpdk_testpmd.h"
 #include "pinned.h"
 #include "vdpa_env.h"
+#include "vdpa_nl.h"
 #include "vub_test.h"
 
 #define DEV		"dpdkho0"
 #define MAC		"02:00:00:00:d0:41"
+#define OP_MAC		"02:00:00:00:d0:5"	/* + a digit per phase */
 #define DEV_SOCK	VD_SOCK_DIR "/" DEV ".sock"
 #define NOTIFY_SOCK	"/run/vubt-notify.sock"
 #define HUGEPAGES	96
@@ -314,6 +327,61 @@ static void assert_steady(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * An operator's `vdpa dev set ... mac` (testpmd paused): the daemon sends
+ * MAC_ADDR_SET on the control queue it took over, the device takes it
+ * (vdpa_sim counts it), and the config shows it; then the original MAC.
+ */
+static void operator_mac(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ho) *self, const char *phase,
+			 unsigned int digit)
+{
+	char mac2[24], line[96], out[1024];
+	const char *macs[2] = { mac2, MAC };
+	size_t from = log_size(self);
+	long long ok0, ok1;
+	unsigned int i;
+
+	snprintf(mac2, sizeof(mac2), OP_MAC "%u", digit);
+	ok0 = sim_vstat(2, "cvq successes");
+	ASSERT_LE(0, ok0) {
+		TH_LOG("%s: no control-queue statistics: %s", phase,
+		       vub_env_err());
+	}
+	for (i = 0; i < 2; i++) {
+		uint8_t m[6];
+
+		ASSERT_EQ(6, sscanf(macs[i], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+				    &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]));
+		/* what `vdpa dev set DEV mac ...` sends (bookworm's vdpa
+		 * tool predates the command) */
+		ASSERT_EQ(0, vdpa_nl_dev_set_mac(DEV, m));
+		snprintf(line, sizeof(line), "control queue: MAC_ADDR_SET %s",
+			 macs[i]);
+		EXPECT_TRUE(wait_log(self, from, line, 20000)) {
+			TH_LOG("%s: no '%s' in %s", phase, line, self->log);
+		}
+		ASSERT_EQ(0, vub_sh_out(out, sizeof(out),
+					"vdpa dev config show %s", DEV));
+		snprintf(line, sizeof(line), "mac %s", macs[i]);
+		EXPECT_NE(NULL, strstr(out, line)) {
+			TH_LOG("%s: the device's config: %s", phase, out);
+		}
+	}
+	ok1 = sim_vstat(2, "cvq successes");
+	EXPECT_EQ(ok0 + 2, ok1) {
+		TH_LOG("%s: the device acknowledged %lld commands, not 2",
+		       phase, ok1 - ok0);
+	}
+	EXPECT_FALSE(log_has(self, from, "not answered"));
+	EXPECT_FALSE(log_has(self, from, "replacing the ring region"));
+	EXPECT_EQ(self->pins, pinned_module()) {
+		TH_LOG("%s: pinned pages moved", phase);
+	}
+	printf("# %s: MAC %s and back through the carried control queue (device: %lld commands acknowledged, +%lld)\n",
+	       phase, mac2, ok1, ok1 - ok0);
+}
+
 FIXTURE_SETUP(ho)
 {
 	const char *dir = getenv("VUB_RESULTS");
@@ -388,7 +456,11 @@ static void one_takeover(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, kill(s.new, 0)) {
 		TH_LOG("%s: the successor died; see %s", phase, self->log);
 	}
-	EXPECT_TRUE(log_has(self, from, "taken over: the front-end stays connected")) {
+	/* The old daemon exits at the ACK, before the successor adopts. */
+	EXPECT_TRUE(wait_log(self, from, "taken over: the front-end stays connected", 10000)) {
+		TH_LOG("%s: see %s", phase, self->log);
+	}
+	EXPECT_TRUE(log_has(self, from, "control queue taken over: run by the daemon, queue 2 running")) {
 		TH_LOG("%s: see %s", phase, self->log);
 	}
 	self->restarts++;
@@ -456,6 +528,8 @@ TEST_F_TIMEOUT(ho, takeover, 900)
 			 "takeover refused: device 0 (?): record version 127, this daemon reads 1");
 	refused_takeover(_metadata, self, "VUBRIDGED_TEST_BAD_RECORD=disagree",
 			 "takeover refused: device 0 (" DEV "): the device's status");
+	refused_takeover(_metadata, self, "VUBRIDGED_TEST_BAD_RECORD=cvq",
+			 "takeover refused: device 0 (" DEV "): control queue: the ring has ");
 
 	/* A successor killed before its answer. */
 	from = log_size(self);
@@ -474,6 +548,17 @@ TEST_F_TIMEOUT(ho, takeover, 900)
 	       (long long)self->worst_gap_ms, (long long)self->worst_sample_ms);
 	EXPECT_EQ(POPULATION, before);
 	EXPECT_EQ(POPULATION, after);
+
+	/* Forwarding paused: the control queue after a takeover, and after
+	 * one more that carries the commands' ring position. */
+	operator_mac(_metadata, self, "after a takeover", 1);
+	from = log_size(self);
+	p = spawn(self, true, false, NULL);
+	ASSERT_LT(0, p);
+	EXPECT_TRUE(wait_log(self, from, "control queue taken over: run by the daemon, queue 2 running, ring of 64 at IOVA", 120000));
+	EXPECT_NE(-1, reap(self->pid, 20000));
+	self->pid = p;
+	operator_mac(_metadata, self, "after a takeover following commands", 2);
 
 	/* Nothing else holds the files: stopping releases everything. */
 	kill(self->pid, SIGTERM);
@@ -543,6 +628,20 @@ TEST_F_TIMEOUT(ho, fdstore, 900)
 	       (long long)self->worst_gap_ms, (long long)self->worst_sample_ms);
 	EXPECT_EQ(POPULATION, before);
 	EXPECT_EQ(POPULATION, after);
+
+	/* Forwarding paused: the control queue after an fd-store restart,
+	 * and after one more that carries the commands' ring position. */
+	operator_mac(_metadata, self, "after the SIGKILL restart", 3);
+	fsd_pump(self->sd, 200);
+	kill(self->pid, SIGTERM);
+	ASSERT_NE(-1, reap(self->pid, 20000));
+	fsd_pump(self->sd, 100);
+	from = log_size(self);
+	self->pid = spawn(self, false, true, NULL);
+	ASSERT_LT(0, self->pid);
+	EXPECT_TRUE(wait_log(self, from, "control queue taken over: run by the daemon, queue 2 running, ring of 64 at IOVA", 120000));
+	EXPECT_TRUE(wait_log(self, from, "taken over: the front-end stays connected", 20000));
+	operator_mac(_metadata, self, "after an fd-store restart following commands", 4);
 
 	/* A record spoilt in the store: a clean reset, and served. */
 	fsd_pump(self->sd, 100);
