@@ -36,7 +36,8 @@ void ho_cvq_export(const struct net_cvq *c, struct ho_cvq *h, ho_id_fn id,
 		   (c->started ? HO_CVQ_STARTED : 0) |
 		   (c->packed ? HO_CVQ_PACKED : 0) |
 		   (c->packed && c->wrap ? HO_CVQ_WRAP : 0) |
-		   (c->broken ? HO_CVQ_BROKEN : 0);
+		   (c->broken ? HO_CVQ_BROKEN : 0) |
+		   (c->fe_ring ? HO_CVQ_FE_RING : 0);
 	h->index = c->index;
 	h->negotiated = c->negotiated;
 	h->iova = c->iova;
@@ -183,6 +184,7 @@ int ho_cvq_adopt(struct net_cvq *c, const struct ho_record *r,
 	c->mapped = h->flags & HO_CVQ_MAPPED;
 	c->started = h->flags & HO_CVQ_STARTED;
 	c->broken = h->flags & HO_CVQ_BROKEN;
+	c->fe_ring = h->flags & HO_CVQ_FE_RING;
 	c->packed = h->flags & HO_CVQ_PACKED;
 	c->wrap = c->packed ? !!(h->flags & HO_CVQ_WRAP) : true;
 	c->num = h->num;

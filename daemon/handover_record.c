@@ -441,6 +441,11 @@ static int dec_cvq(const uint8_t *v, uint32_t n, struct ho_record *r,
 		    q->memfd != HO_NOFD ? "given" : "not given");
 	if (!(q->flags & HO_CVQ_STARTED) && q->kick_fd != HO_NOFD)
 		BAD("control queue: a kick fd for a stopped queue");
+	if ((q->flags & HO_CVQ_FE_RING) &&
+	    (mode != NCVQ_MODE_PASSTHROUGH || (q->flags & HO_CVQ_STARTED)))
+		BAD("control queue: the front-end's, yet %s",
+		    mode != NCVQ_MODE_PASSTHROUGH ? "not in passthrough mode" :
+		    "the daemon's ring runs");
 	q->present = true;
 	return 0;
 }

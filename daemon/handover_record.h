@@ -80,7 +80,9 @@ enum ho_section {
 #define HO_CVQ_PACKED		(1u << 2)
 #define HO_CVQ_WRAP		(1u << 3)	/* packed: driver wrap counter */
 #define HO_CVQ_BROKEN		(1u << 4)	/* a command timed out */
-#define HO_CVQ_ALL		0x1fu
+#define HO_CVQ_FE_RING		(1u << 5)	/* passthrough: the front-end
+						 * runs the control queue */
+#define HO_CVQ_ALL		0x3fu
 #define HO_CVQ_WANT_LEN		16u		/* NCVQ_SNAP_LEN */
 
 /* A net device's control queue as the daemon runs it (net_cvq.h). */

@@ -130,6 +130,8 @@ int ncvq_init(struct net_cvq *c, const char *name, const struct vub_sys *sys,
 		return 0;
 	c->dev_features = info->device_features;
 	c->num_queues = info->num_queues;
+	c->late_start = info->abilities &
+			(1ull << VUB_ABILITY_ENABLE_AFTER_DRIVER_OK);
 	memset(cfg, 0, sizeof(cfg));
 	memset(&ca, 0, sizeof(ca));
 	ca.length = info->config_size < sizeof(cfg) ? info->config_size :
@@ -231,6 +233,16 @@ static void fill_region(const struct net_cvq *c, struct vub_mem_region *out)
 	out->size = NCVQ_SIZE;
 	out->uaddr = (uint64_t)(uintptr_t)c->mem;
 	out->perm = VUB_PERM_RW;
+}
+
+static void ring_unmap(struct net_cvq *c)
+{
+	struct vub_mem_region r;
+
+	fill_region(c, &r);
+	if (c->mapped && !cvq_ioctl(c, VUB_DEL_MEM_REGION, &r,
+				    "VUB_DEL_MEM_REGION"))
+		c->mapped = false;
 }
 
 int ncvq_region(const struct net_cvq *c, uint64_t guest_lo, uint64_t guest_hi,
@@ -468,18 +480,32 @@ static int send_rx(struct net_cvq *c, uint8_t cmd, bool on)
 		       (on ? "RX_ALLMULTI on" : "RX_ALLMULTI off"));
 }
 
+/* The daemon's ring runs the device's control queue: always in shadow
+ * mode; in passthrough mode while the front-end has not enabled that queue
+ * itself and there are pairs to set (standby, see net_cvq.h). */
+static bool daemon_runs(const struct net_cvq *c)
+{
+	if (c->mode == NCVQ_MODE_SHADOW)
+		return true;
+	return c->mode == NCVQ_MODE_PASSTHROUGH && !c->fe_ring &&
+	       (c->negotiated & F(VIRTIO_NET_F_MQ));
+}
+
 static bool running(const struct net_cvq *c)
 {
-	return c->mode == NCVQ_MODE_SHADOW && c->started &&
+	return daemon_runs(c) && c->started &&
 	       (c->status & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
-/* Everything the daemon sets, after DRIVER_OK (the device was reset). */
+/* Everything the daemon sets, after DRIVER_OK (the device was reset). On
+ * standby only the pair count: MAC and RX mode are the guest's. */
 static void program(struct net_cvq *c)
 {
-	if (c->negotiated & F(VIRTIO_NET_F_CTRL_MAC_ADDR))
+	if (c->mode == NCVQ_MODE_SHADOW &&
+	    (c->negotiated & F(VIRTIO_NET_F_CTRL_MAC_ADDR)))
 		send_mac(c);
-	if (c->negotiated & F(VIRTIO_NET_F_CTRL_RX)) {
+	if (c->mode == NCVQ_MODE_SHADOW &&
+	    (c->negotiated & F(VIRTIO_NET_F_CTRL_RX))) {
 		send_rx(c, VIRTIO_NET_CTRL_RX_PROMISC,
 			c->want.rx & NCVQ_RX_PROMISC);
 		send_rx(c, VIRTIO_NET_CTRL_RX_ALLMULTI,
@@ -501,9 +527,11 @@ void ncvq_status(struct net_cvq *c, uint8_t st)
 		c->broken = false;
 		c->dev_pairs = 1;
 		memset(c->ring_run, 0, c->num_queues);
+		if (c->fe_ring)
+			ring_unmap(c);
 		return;
 	}
-	if (c->mode != NCVQ_MODE_SHADOW)
+	if (!daemon_runs(c))
 		return;
 	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && ring_start(c))
 		log_err(c->name, "control queue: not started: the device keeps its reset values (one queue pair)");
@@ -515,7 +543,7 @@ void ncvq_device_reset(struct net_cvq *c)
 {
 	c->status = 0;
 	c->mode = NCVQ_MODE_NONE;
-	c->started = c->mapped = c->broken = false;
+	c->started = c->mapped = c->broken = c->fe_ring = false;
 	if (!c->capable)
 		return;
 	memcpy(c->want.mac, c->op_mac, 6);
@@ -540,11 +568,44 @@ static void sync_pairs(struct net_cvq *c)
 	send_pairs(c);
 }
 
+void ncvq_fe_ring(struct net_cvq *c, uint32_t idx, bool on)
+{
+	struct vub_queue_state qs;
+
+	if (!c->capable || c->mode != NCVQ_MODE_PASSTHROUGH ||
+	    idx != c->index || c->fe_ring == on)
+		return;
+	c->fe_ring = on;
+	if (!on || (!c->started && !c->mapped))
+		return;
+	log_info(c->name, "control queue: the front-end runs it now (passthrough); the daemon's ring is off");
+	/* On a running device that cannot start a ring after DRIVER_OK the
+	 * front-end's ring restarts the device (lifecycle.c), which ends
+	 * ours: stopping one ring there is the queue_enable 0 the spec
+	 * forbids (QEMU's virtio-pci then fails the device). The region goes
+	 * at that reset (ncvq_status). */
+	if (c->started && (c->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !c->late_start) {
+		c->started = false;
+		return;
+	}
+	/* The standby ring gives the queue up; the device keeps the pair
+	 * count until the guest sets its own. */
+	if (c->started) {
+		memset(&qs, 0, sizeof(qs));
+		qs.index = c->index;
+		cvq_ioctl(c, VUB_STOP_QUEUE, &qs, "VUB_STOP_QUEUE");
+		c->started = false;
+	}
+	ring_unmap(c);
+}
+
 void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on)
 {
 	uint32_t i, top = 0;
 	uint8_t any = 0;
 
+	ncvq_fe_ring(c, idx, on);
 	if (!c->capable || idx >= 2u * c->max_pairs)
 		return;
 	c->ring_on[idx] = on;

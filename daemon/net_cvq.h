@@ -14,9 +14,15 @@
  *  - MAC_ADDR_SET (the operator's MAC, or the one the front-end wrote with
  *    SET_CONFIG) and RX PROMISC/ALLMULTI (vubridged --rx-mode) at every
  *    DRIVER_OK, so a reset never loses them.
- * A front-end that acknowledges CTRL_VQ (crosvm, cloud-hypervisor) passes
- * the guest's control queue through: it runs on the device as any other
- * ring ("passthrough" mode) and the guest sets what it wants itself.
+ * A front-end that acknowledges CTRL_VQ may pass the guest's control queue
+ * through ("passthrough" mode): crosvm starts it on the device as any other
+ * ring and the guest sets what it wants itself. cloud-hypervisor also
+ * acknowledges CTRL_VQ but answers the guest's control queue in the VMM
+ * and never hands that ring over, so the device would stay at one pair.
+ * In passthrough mode the daemon therefore starts its own ring as well
+ * ("standby") and follows SET_VRING_ENABLE for the pair count only, until
+ * the front-end enables the device's control queue itself: then the
+ * daemon's ring stops and the queue is the front-end's.
  *
  * One command at a time, synchronously: the daemon kicks and polls the used
  * ring (no call eventfd), as QEMU's vhost-vdpa does for its shadow control
@@ -109,6 +115,10 @@ struct net_cvq {
 	int kick_fd;
 	bool started;
 	bool broken;			/* a command timed out: none until reset */
+	bool late_start;		/* rings may start after DRIVER_OK */
+	bool fe_ring;			/* passthrough: the front-end enabled
+					 * the control queue (the daemon's
+					 * standby ring stays off) */
 	uint16_t num;
 	uint16_t next;			/* split: avail index; packed: slot */
 	bool wrap;			/* packed: driver wrap counter */
@@ -152,6 +162,10 @@ bool ncvq_owns(const struct net_cvq *c, uint32_t idx);
  * lower pair count reaches the device now, a higher one once the new
  * pair's rings run (ncvq_ring_started) or at DRIVER_OK. */
 void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on);
+/* Passthrough mode: the front-end enables (@on) or disables its own
+ * control queue, ring @idx; enabling it stops the daemon's standby ring.
+ * Called from SET_VRING_ENABLE and before the front-end's ring starts. */
+void ncvq_fe_ring(struct net_cvq *c, uint32_t idx, bool on);
 /* Ring @idx started on the device, or stopped. */
 void ncvq_ring_started(struct net_cvq *c, uint32_t idx, bool on);
 /* SET_CONFIG of bytes inside the MAC: 0, -EPERM if the device cannot take

@@ -272,6 +272,9 @@ static int vd_start_queue(struct vu_device *dev, uint32_t idx,
 			 idx);
 		return -EBUSY;
 	}
+	/* A front-end without SET_VRING_ENABLE starts its control queue
+	 * without enabling it first. */
+	ncvq_fe_ring(&vd->cvq, idx, true);
 	memset(&qs, 0, sizeof(qs));
 	qs.index = idx;
 	qs.size = c->size;

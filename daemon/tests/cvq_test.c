@@ -508,9 +508,9 @@ TEST_F(cvq, successor_goes_on_with_the_queue)
 	free(r);
 }
 
-/* A front-end that acknowledges CTRL_VQ (crosvm, cloud-hypervisor) runs the
- * guest's control queue on the device: the daemon maps and starts nothing
- * of its own and sends no command. */
+/* A front-end that acknowledges CTRL_VQ and enables the control queue
+ * before DRIVER_OK runs it on the device: the daemon's standby ring gives
+ * way before any command, and nothing of the daemon's stays mapped. */
 TEST_F(cvq, passthrough_when_front_end_acks_ctrl_vq)
 {
 	ASSERT_EQ(0, open_dev(self, true, false));
@@ -519,8 +519,84 @@ TEST_F(cvq, passthrough_when_front_end_acks_ctrl_vq)
 	ASSERT_NE(0, self->fe.features & F(VIRTIO_NET_F_CTRL_VQ));
 	ASSERT_EQ(0, start(self, 5));
 	EXPECT_TRUE(self->fv->q[4].started);
+	EXPECT_EQ(self->vq[4].desc_iova, self->fv->q[4].desc);
 	EXPECT_EQ(1, self->fv->nregions);
 	EXPECT_EQ(0, self->fv->cvq_commands);
+	EXPECT_CVQ(NULL);
+	EXPECT_FALSE(self->ended);
+}
+
+/* cloud-hypervisor's order (vu_common_ctrl.rs setup_vhost_user): NEED_REPLY
+ * on everything, SET_FEATURES with CTRL_VQ and MQ, the memory table, NUM
+ * of every data ring, then ADDR, BASE, CALL, KICK per ring, ENABLE of
+ * every ring, no STATUS. Its VMM answers the guest's control queue itself
+ * (net_util ctrl_queue.rs) and never hands ring 4 over, so the daemon's
+ * standby ring sets the pairs the front-end enabled: MQ pairs only, the
+ * MAC and RX mode stay the guest's. */
+TEST_F(cvq, cloud_hypervisor_pairs_from_enabled_rings)
+{
+	struct guest_mem *gms[1] = { &self->gm };
+	int i;
+
+	ASSERT_EQ(0, open_dev(self, true, false));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F | F(VIRTIO_NET_F_CTRL_VQ),
+				     PF & ~VU_PF(VU_PF_STATUS)));
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 1));
+	for (i = 0; i < 4; i++) {
+		struct vu_vring_state st = { (uint32_t)i, QSIZE };
+
+		ASSERT_EQ(0, vu_fe_call(&self->fe, VU_SET_VRING_NUM, &st,
+					sizeof(st), NULL, 0, NULL, NULL));
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->vq[i], 0));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, vu_fe_enable(&self->fe, (uint32_t)i, true));
+	EXPECT_EQ(0x0f, self->fv->status);
+	EXPECT_TRUE(self->fv->q[4].started);
+	EXPECT_NE(self->vq[4].desc_iova, self->fv->q[4].desc);
+	EXPECT_CVQ("CVQ VQ_PAIRS_SET 1", "CVQ VQ_PAIRS_SET 2");
+	EXPECT_EQ(2, self->fv->cvq_pairs);
+	/* pause and resume (SET_VRING_ENABLE 0/1 on every ring): the device
+	 * comes back with both pairs */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, vu_fe_enable(&self->fe, (uint32_t)i, false));
+	EXPECT_EQ(0, self->fv->status);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, vu_fe_enable(&self->fe, (uint32_t)i, true));
+	EXPECT_EQ(2, self->fv->cvq_pairs);
+	EXPECT_TRUE(self->fv->q[4].started);
+	EXPECT_FALSE(self->ended);
+}
+
+/* crosvm's order (vhost_user_frontend/mod.rs activate): NUM, ADDR, BASE,
+ * CALL, KICK, ENABLE ring after ring, the control queue last, no
+ * NEED_REPLY, no STATUS. Until ring 4 comes the daemon's standby ring sets
+ * the pairs; ring 4's ENABLE takes the queue over (the device has no
+ * ENABLE_AFTER_DRIVER_OK, so every late ring restarts it), after which
+ * the daemon sends nothing and the guest's own commands reach the device. */
+TEST_F(cvq, crosvm_takes_the_control_queue_over)
+{
+	struct guest_mem *gms[1] = { &self->gm };
+	int i;
+
+	ASSERT_EQ(0, open_dev(self, false, false));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F | F(VIRTIO_NET_F_CTRL_VQ),
+				     PF & ~VU_PF(VU_PF_STATUS)));
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 1));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->vq[i], 0));
+		ASSERT_EQ(0, vu_fe_enable(&self->fe, (uint32_t)i, true));
+	}
+	EXPECT_EQ(2, self->fv->cvq_pairs);
+	EXPECT_EQ(2, self->fv->nregions);
+	fake_vub_log_clear(self->fv);
+	ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->vq[4], 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 4, true));
+	EXPECT_EQ(0x0f, self->fv->status);
+	EXPECT_TRUE(self->fv->q[4].started);
+	EXPECT_EQ(self->vq[4].desc_iova, self->fv->q[4].desc);
+	EXPECT_EQ(1, self->fv->nregions);
 	EXPECT_CVQ(NULL);
 	EXPECT_FALSE(self->ended);
 }

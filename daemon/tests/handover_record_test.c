@@ -382,8 +382,8 @@ static const char *edit_case(struct ho_record *r, unsigned int i)
 		r->cvq.index = 3;
 		return "control queue 3 out of range (3 queues)";
 	case 13:
-		r->cvq.flags |= 0x20;
-		return "control queue: unknown flags 0x23";
+		r->cvq.flags |= 0x40;
+		return "control queue: unknown flags 0x43";
 	case 14:
 		r->cvq.kick_fd = HO_NOFD;
 		return "control queue started without a mode, its ring region or its kick fd";
@@ -414,6 +414,9 @@ static const char *edit_case(struct ho_record *r, unsigned int i)
 	case 23:
 		r->cvq.want[5] = NCVQ_MODE_NONE;
 		return "control queue started without a mode, its ring region or its kick fd";
+	case 24:
+		r->cvq.flags |= HO_CVQ_FE_RING;
+		return "control queue: the front-end's, yet not in passthrough mode";
 	default:
 		return NULL;
 	}
@@ -446,7 +449,7 @@ TEST_F(rec, values_out_of_range_refused)
 		free(buf);
 		free(r);
 	}
-	EXPECT_EQ(24u, i);
+	EXPECT_EQ(25u, i);
 }
 
 struct ids {
