@@ -59,13 +59,7 @@ static const struct vub_cfg_field vub_cfg_fields[] = {
 
 static void vub_signal_config(struct vub_dev *v)
 {
-	struct eventfd_ctx *ctx;
-
-	rcu_read_lock();
-	ctx = rcu_dereference(v->config_ctx);
-	if (ctx)
-		eventfd_signal(ctx);
-	rcu_read_unlock();
+	vub_evslot_signal(&v->config_ev);
 }
 
 static void vub_check_needs_reset(struct vub_dev *v)
@@ -197,6 +191,7 @@ void vub_config_init(struct vub_dev *v)
 	size_t i;
 
 	INIT_WORK(&v->status_work, vub_status_work_fn);
+	vub_evslot_init(&v->config_ev);
 	INIT_DELAYED_WORK(&v->cfgpoll_work, vub_cfgpoll_fn);
 	atomic_set(&v->needs_reset, 0);
 
@@ -278,14 +273,7 @@ int vub_config_open(struct vub_dev *v)
  */
 void vub_config_put_eventfd(struct vub_dev *v)
 {
-	struct eventfd_ctx *old;
-
-	old = rcu_replace_pointer(v->config_ctx, NULL,
-				  lockdep_is_held(&v->lock));
-	if (old) {
-		synchronize_rcu();
-		eventfd_ctx_put(old);
-	}
+	vub_evslot_set(&v->config_ev, NULL);
 }
 
 /**
@@ -377,7 +365,7 @@ long vub_ioctl_write_config(struct vub_dev *v, void __user *argp)
 
 long vub_ioctl_set_config_eventfd(struct vub_dev *v, s32 __user *argp)
 {
-	struct eventfd_ctx *ctx = NULL, *old;
+	struct eventfd_ctx *ctx = NULL;
 	s32 fd;
 
 	if (get_user(fd, argp))
@@ -389,11 +377,7 @@ long vub_ioctl_set_config_eventfd(struct vub_dev *v, s32 __user *argp)
 			return PTR_ERR(ctx);
 	}
 
-	old = rcu_replace_pointer(v->config_ctx, ctx,
-				  lockdep_is_held(&v->lock));
-	if (old) {
-		synchronize_rcu();
-		eventfd_ctx_put(old);
-	}
+	/* Nothing signals the old eventfd once this returned (evslot.c). */
+	vub_evslot_set(&v->config_ev, ctx);
 	return 0;
 }

@@ -146,22 +146,11 @@ static void vub_vq_unpoll(struct vub_vq *vq)
 	vq->kick_wqh = NULL;
 }
 
-static void vub_vq_signal_call(struct vub_vq *vq)
-{
-	struct eventfd_ctx *ctx;
-
-	ctx = rcu_dereference(vq->call_ctx);
-	if (ctx)
-		eventfd_signal(ctx);
-}
-
 static void vub_vq_call_work_fn(struct work_struct *work)
 {
 	struct vub_vq *vq = container_of(work, struct vub_vq, call_work);
 
-	rcu_read_lock();
-	vub_vq_signal_call(vq);
-	rcu_read_unlock();
+	vub_evslot_signal(&vq->call);
 }
 
 /* Used-buffer notification from the device: any context. */
@@ -176,11 +165,15 @@ static irqreturn_t vub_vq_cb(void *private)
 	if (unlikely(!vq))
 		return IRQ_HANDLED;
 
+	/* The RCU section lets vub_vqs_detach_all() wait for us. */
 	rcu_read_lock();
 	atomic64_inc(&vq->interrupts);
-	/* Called from inside an eventfd wake-up: signal from a work item. */
+	/*
+	 * Called from inside an eventfd wake-up: signal from a work item
+	 * (this also keeps the slot's lock out of eventfd wake-ups).
+	 */
 	if (eventfd_signal_allowed())
-		vub_vq_signal_call(vq);
+		vub_evslot_signal(&vq->call);
 	else
 		schedule_work(&vq->call_work);
 	rcu_read_unlock();
@@ -198,45 +191,15 @@ void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index)
 	vq->vub = v;
 	vq->index = index;
 	INIT_WORK(&vq->call_work, vub_vq_call_work_fn);
+	vub_evslot_init(&vq->call);
+	vub_evslot_init(&vq->err);
 	atomic64_set(&vq->kicks, 0);
 	atomic64_set(&vq->interrupts, 0);
 }
 
-/*
- * First half of dropping a queue's call and error eventfds: unpublish them.
- * Readers (callbacks, the call work, vub_vqs_signal_err()) may still hold
- * them until a grace period passed; vub_vq_put_eventfds() comes after one.
- */
-static void vub_vq_unpublish(struct vub_dev *v, struct vub_vq *vq)
+/* Put the kick eventfd; its wake-up was removed (or never added). */
+static void vub_vq_put_kick(struct vub_vq *vq)
 {
-	struct eventfd_ctx *ctx;
-
-	ctx = rcu_replace_pointer(vq->call_ctx, NULL,
-				  lockdep_is_held(&v->lock));
-	if (ctx)
-		vq->stale_call = ctx;
-	ctx = rcu_replace_pointer(vq->err_ctx, NULL, lockdep_is_held(&v->lock));
-	if (ctx)
-		vq->stale_err = ctx;
-}
-
-/*
- * Second half: after vub_vq_unpublish() and a grace period, put what was
- * unpublished and the kick eventfd (whose wake-up was removed already).
- * The call work reads its pointer under RCU, so it cannot hold the old
- * context either; it is cancelled only so no stale run is left queued.
- */
-static void vub_vq_put_eventfds(struct vub_dev *v, struct vub_vq *vq)
-{
-	cancel_work_sync(&vq->call_work);
-	if (vq->stale_call) {
-		eventfd_ctx_put(vq->stale_call);
-		vq->stale_call = NULL;
-	}
-	if (vq->stale_err) {
-		eventfd_ctx_put(vq->stale_err);
-		vq->stale_err = NULL;
-	}
 	if (vq->kick_ctx) {
 		eventfd_ctx_put(vq->kick_ctx);
 		vq->kick_ctx = NULL;
@@ -245,6 +208,23 @@ static void vub_vq_put_eventfds(struct vub_dev *v, struct vub_vq *vq)
 		fput(vq->kick_file);
 		vq->kick_file = NULL;
 	}
+}
+
+/*
+ * Put all of a queue's eventfds, @vq's callback cleared in the device. Once
+ * the slots are empty nothing signals their old eventfds (evslot.c), so no
+ * grace period is waited for. A callback still in flight may queue the
+ * call work again after the cancel below: the work then finds the slot
+ * empty, or holding the eventfd of the queue's next start (a spurious
+ * notification, which is harmless). Teardown cancels it for good once no
+ * callback runs (vub_vqs_detach_all()), before the queue can go away.
+ */
+static void vub_vq_put_eventfds(struct vub_vq *vq)
+{
+	vub_evslot_set(&vq->call, NULL);
+	vub_evslot_set(&vq->err, NULL);
+	cancel_work_sync(&vq->call_work);
+	vub_vq_put_kick(vq);
 }
 
 /**
@@ -274,12 +254,14 @@ void vub_vqs_detach_all(struct vub_dev *v)
 		if (v->vqs[i].cb_on)
 			ops->set_vq_cb(v->vdpa, i, &cb);
 		v->vqs[i].cb_on = false;
-		vub_vq_unpublish(v, &v->vqs[i]);
 	}
-	/* Callbacks and eventfd readers in flight are done after this. */
+	/*
+	 * One grace period for the whole device: callbacks in flight are done
+	 * after it, so none queues a call work after the cancel.
+	 */
 	synchronize_rcu();
 	for (i = 0; i < v->nvqs; i++) {
-		vub_vq_put_eventfds(v, &v->vqs[i]);
+		vub_vq_put_eventfds(&v->vqs[i]);
 		v->vqs[i].started = false;
 		v->vqs[i].enabled = false;
 	}
@@ -353,16 +335,10 @@ bool vub_vqs_rings_touch(struct vub_dev *v, u64 iova, u64 size)
  */
 void vub_vqs_signal_err(struct vub_dev *v)
 {
-	struct eventfd_ctx *ctx;
 	u32 i;
 
-	rcu_read_lock();
-	for (i = 0; i < v->nvqs; i++) {
-		ctx = rcu_dereference(v->vqs[i].err_ctx);
-		if (ctx)
-			eventfd_signal(ctx);
-	}
-	rcu_read_unlock();
+	for (i = 0; i < v->nvqs; i++)
+		vub_evslot_signal(&v->vqs[i].err);
 }
 
 static bool vub_packed_negotiated(struct vub_dev *v)
@@ -461,7 +437,7 @@ err:
 	if (*call)
 		eventfd_ctx_put(*call);
 	*call = NULL;
-	vub_vq_put_eventfds(vq->vub, vq);
+	vub_vq_put_kick(vq);
 	return ret;
 }
 
@@ -551,9 +527,9 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	if (ret)
 		goto err_fds;
 
-	/* From here on readers may see them: only put after a grace period. */
-	rcu_assign_pointer(vq->call_ctx, call);
-	rcu_assign_pointer(vq->err_ctx, err);
+	/* The slots own them from here on (both were empty). */
+	vub_evslot_set(&vq->call, call);
+	vub_evslot_set(&vq->err, err);
 	call = NULL;
 	err = NULL;
 
@@ -569,7 +545,7 @@ long vub_ioctl_start_queue(struct vub_dev *v, void __user *argp)
 	atomic64_set(&vq->kicks, 0);
 	atomic64_set(&vq->interrupts, 0);
 
-	if (rcu_access_pointer(vq->call_ctx)) {
+	if (vub_evslot_armed(&vq->call)) {
 		cb.callback = vub_vq_cb;
 		cb.private = vq;
 		vq->cb_on = true;
@@ -595,15 +571,13 @@ err_cb:
 	ops->set_vq_cb(v->vdpa, idx, &cb);
 	vq->cb_on = false;
 	ops->set_vq_ready(v->vdpa, idx, false);
-	vub_vq_unpublish(v, vq);
-	synchronize_rcu();
 	vq->started = false;
 err_fds:
 	if (call)
 		eventfd_ctx_put(call);
 	if (err)
 		eventfd_ctx_put(err);
-	vub_vq_put_eventfds(v, vq);
+	vub_vq_put_eventfds(vq);
 	return ret;
 }
 
@@ -674,9 +648,8 @@ long vub_ioctl_stop_queue(struct vub_dev *v, void __user *argp)
 	ret = vub_vq_halt(v, vq, &st);
 	ops->set_vq_cb(v->vdpa, idx, &cb);
 	vq->cb_on = false;
-	vub_vq_unpublish(v, vq);
-	synchronize_rcu();
-	vub_vq_put_eventfds(v, vq);
+	/* Nothing signals the call and error eventfds once this returned. */
+	vub_vq_put_eventfds(vq);
 	vq->started = false;
 
 	if (ret) {
@@ -812,7 +785,7 @@ static int vub_queue_fd_copy_in(struct vub_dev *v, void __user *argp,
 long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp)
 {
 	const struct vdpa_config_ops *ops = vub_ops(v);
-	struct eventfd_ctx *ctx, *old;
+	struct eventfd_ctx *ctx;
 	struct vub_vq *vq;
 	long ret;
 
@@ -820,7 +793,8 @@ long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp)
 	if (ret)
 		return ret;
 
-	old = rcu_replace_pointer(vq->call_ctx, ctx, lockdep_is_held(&v->lock));
+	/* Nothing signals the old eventfd once this returned (evslot.c). */
+	vub_evslot_set(&vq->call, ctx);
 	/*
 	 * A queue started without a call eventfd gets our callback now. It
 	 * stays installed when the eventfd is removed again: the callback then
@@ -836,15 +810,11 @@ long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp)
 		ops->set_vq_cb(v->vdpa, vq->index, &cb);
 		vq->cb_on = true;
 	}
-	if (old) {
-		/* No callback nor call work can still be signalling it. */
-		synchronize_rcu();
-		eventfd_ctx_put(old);
-	}
 	/*
 	 * A notification the old eventfd took while the caller was switching
 	 * may never be seen: announce one on the new eventfd. A spurious
-	 * notification is harmless; a lost one stalls the driver.
+	 * notification is harmless; a lost one stalls the driver. The slot
+	 * keeps @ctx alive: only a writer under our lock could replace it.
 	 */
 	if (ctx && vq->enabled)
 		eventfd_signal(ctx);
@@ -853,7 +823,7 @@ long vub_ioctl_set_queue_call(struct vub_dev *v, void __user *argp)
 
 long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp)
 {
-	struct eventfd_ctx *ctx, *old;
+	struct eventfd_ctx *ctx;
 	struct vub_vq *vq;
 	long ret;
 
@@ -861,12 +831,8 @@ long vub_ioctl_set_queue_err(struct vub_dev *v, void __user *argp)
 	if (ret)
 		return ret;
 
-	old = rcu_replace_pointer(vq->err_ctx, ctx, lockdep_is_held(&v->lock));
-	if (old) {
-		/* vub_vqs_signal_err() reads it under RCU. */
-		synchronize_rcu();
-		eventfd_ctx_put(old);
-	}
+	/* Nothing signals the old eventfd once this returned (evslot.c). */
+	vub_evslot_set(&vq->err, ctx);
 	return 0;
 }
 
@@ -898,7 +864,7 @@ long vub_ioctl_get_queue_config(struct vub_dev *v, void __user *argp)
 	qs.size = vq->size;
 	if (vq->packed)
 		qs.flags |= VUB_QUEUE_F_PACKED;
-	if (!rcu_access_pointer(vq->call_ctx))
+	if (!vub_evslot_armed(&vq->call))
 		qs.flags |= VUB_QUEUE_F_NO_CALL;
 	if (!vq->enabled)
 		qs.flags |= VUB_QUEUE_F_DISABLED;

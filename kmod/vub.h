@@ -38,11 +38,21 @@
  * wait for vub_srcu, then zap the mappings.
  *
  * Device callbacks (used-buffer and config interrupts) may run in hard-irq,
- * soft-irq or process context, with device locks held. They only read
- * RCU-protected eventfd pointers ("[rcu]"), bump atomic counters and queue
- * work; the work items read the pointers under rcu_read_lock() too. Writers
- * swap the pointers under vub_dev.lock and wait with synchronize_rcu()
- * before dropping the old context, so nothing can signal it any more.
+ * soft-irq or process context, with device locks held. They signal
+ * eventfds through a struct vub_evslot (evslot.c), bump atomic counters and
+ * queue work, all inside rcu_read_lock(). The eventfds:
+ *
+ *   vub_evslot.lock (spinlock, irqsave; one per slot)
+ *	Held around every signal and every change of the slot's eventfd, so a
+ *	writer (under vub_dev.lock) may put the eventfd it replaced at once:
+ *	nothing signals it after the swap. Nests only the eventfd's own
+ *	wait-queue lock (and what its waiters' wake-ups take); never taken
+ *	inside an eventfd wake-up (callbacks there defer to work) nor with
+ *	another slot's lock held.
+ *
+ * The RCU read sections only let teardown (vub_vqs_detach_all(),
+ * vub_config_close()) wait, once for the whole device, until no callback is
+ * still running and so none can queue work after the work is cancelled.
  */
 #ifndef _VUB_H
 #define _VUB_H
@@ -54,6 +64,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/vdpa.h>
@@ -140,6 +151,17 @@ struct vub_region {
 };
 
 /**
+ * struct vub_evslot - an eventfd the module signals (evslot.c)
+ * @lock: held around each signal and each change of @ctx
+ * @ctx: the eventfd, or NULL [changed under @lock and vub_dev.lock; read
+ *	under either]
+ */
+struct vub_evslot {
+	spinlock_t lock;	/* see the lock rules at the top */
+	struct eventfd_ctx *ctx;
+};
+
+/**
  * struct vub_vq - one virtqueue as programmed through the file
  * @vub: owning device
  * @index: queue index
@@ -160,12 +182,9 @@ struct vub_region {
  * @kick_wait: wait-queue entry whose wake-up kicks the device
  * @kick_pt: poll table used to find @kick_wqh
  * @cb_on: our callback is installed in the device [lock]
- * @call_ctx: eventfd signalled on a used-buffer notification [lock, rcu]
- * @err_ctx: eventfd signalled when the device needs a reset [lock, rcu]
- * @stale_call: @call_ctx after it was unpublished, until a grace period
- *	passed and it is put [lock]
- * @stale_err: the same for @err_ctx [lock]
- * @call_work: signals @call_ctx where the callback itself may not
+ * @call: eventfd signalled on a used-buffer notification [lock to change]
+ * @err: eventfd signalled when the device needs a reset [lock to change]
+ * @call_work: signals @call where the callback itself may not
  * @kicks: kicks forwarded since start (atomic, any context)
  * @interrupts: device callbacks since start (atomic, any context)
  */
@@ -189,10 +208,8 @@ struct vub_vq {
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
 	bool cb_on;
-	struct eventfd_ctx __rcu *call_ctx;
-	struct eventfd_ctx __rcu *err_ctx;
-	struct eventfd_ctx *stale_call;
-	struct eventfd_ctx *stale_err;
+	struct vub_evslot call;
+	struct vub_evslot err;
 	struct work_struct call_work;
 	atomic64_t kicks;
 	atomic64_t interrupts;
@@ -263,7 +280,7 @@ struct vub_bells {
  *	[lock]
  * @devmap: table last handed to ->set_map() (VUB_MAP_SET_MAP) [lock]
  * @vqs: the virtqueues
- * @config_ctx: config-change eventfd [lock, rcu]
+ * @config_ev: config-change eventfd [lock to change]
  * @status_work: looks for NEEDS_RESET after a config interrupt
  * @cfgpoll_work: periodic config-space comparison (config_poll_ms)
  * @cfgpoll_on: @cfgpoll_work is armed [lock]
@@ -306,7 +323,7 @@ struct vub_dev {
 	struct vhost_iotlb *devmap;
 	struct vub_vq *vqs;
 
-	struct eventfd_ctx __rcu *config_ctx;
+	struct vub_evslot config_ev;
 	struct work_struct status_work;
 	struct delayed_work cfgpoll_work;
 	bool cfgpoll_on;
@@ -341,6 +358,17 @@ static inline const struct vdpa_config_ops *vub_ops(struct vub_dev *v)
  * -errno as documented per command in Documentation/userspace-api/vubridge.rst
  * (and checks its argument in the order given there).
  */
+
+/* evslot.c */
+void vub_evslot_init(struct vub_evslot *s);
+void vub_evslot_set(struct vub_evslot *s, struct eventfd_ctx *ctx);
+void vub_evslot_signal(struct vub_evslot *s);
+
+/* Under vub_dev.lock, which every writer of the slot holds. */
+static inline bool vub_evslot_armed(const struct vub_evslot *s)
+{
+	return s->ctx;
+}
 
 /* main.c */
 extern struct srcu_struct vub_srcu;

@@ -6,9 +6,18 @@
  * once the call returned, and no frame is lost or duplicated; -1 silences a
  * queue until a new eventfd comes; bad arguments get their exact errno.
  * Also VUB_GET_DOORBELL_FD's refusals on a device without doorbells.
+ *
+ * And that the module lets go of every eventfd it no longer uses before the
+ * call that dropped it returned: the one a VUB_SET_QUEUE_CALL /
+ * VUB_SET_QUEUE_ERR / VUB_SET_CONFIG_EVENTFD replaced, and a queue's call
+ * and error eventfds at VUB_STOP_QUEUE. An eventfd context's id
+ * (/proc/self/fdinfo, "eventfd-id") is freed with its last reference, and
+ * the kernel hands out the lowest free id: a new eventfd can get an old
+ * one's id only once nobody, the module included, holds the old one.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 
 #include "net_rig.h"
@@ -90,6 +99,130 @@ static bool tx_used_reaches(struct net_rig *r, uint16_t from, uint16_t n)
 		usleep(1000);
 	}
 	return false;
+}
+
+/* The id of eventfd @fd's context, or -1. */
+static int evfd_id(int fd)
+{
+	char path[64], line[128];
+	int id = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "eventfd-id: %d", &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
+#define PROBE_MAX	512
+
+/*
+ * Is the eventfd context that had id @id gone? New eventfds get the lowest
+ * free ids: make them (kept open) until one gets @id (it was freed) or a
+ * higher one (@id is still held). Return: 1 freed, 0 held, -1 undecided.
+ */
+static int evfd_id_freed(int id)
+{
+	int fds[PROBE_MAX], n, got = -1, ret = -1;
+
+	for (n = 0; n < PROBE_MAX; n++) {
+		fds[n] = evfd_new();
+		if (fds[n] < 0)
+			break;
+		got = evfd_id(fds[n]);
+		if (got < 0 || got >= id) {
+			n++;
+			break;
+		}
+	}
+	if (got == id)
+		ret = 1;
+	else if (got > id)
+		ret = 0;
+	while (n--)
+		close(fds[n]);
+	return ret;
+}
+
+/* An eventfd whose only reference is the module's after VUB_SET_*(@req). */
+static int hand_over(int fd, unsigned long req, uint32_t index, int *id)
+{
+	int e = evfd_new(), ret;
+
+	if (e < 0)
+		return -1;
+	*id = evfd_id(e);
+	if (req == VUB_SET_CONFIG_EVENTFD) {
+		int32_t v = e;
+
+		ret = ioctl(fd, req, &v);
+	} else {
+		ret = set_fd(fd, req, index, e);
+	}
+	close(e);
+	return ret || *id < 0 ? -1 : 0;
+}
+
+/* The replaced eventfd is released by the time the call returns. */
+TEST_F(qcall, replaced_eventfd_released)
+{
+	static const unsigned long reqs[] = { VUB_SET_QUEUE_CALL,
+					      VUB_SET_QUEUE_ERR,
+					      VUB_SET_CONFIG_EVENTFD };
+	int fd = self->r.fd, id1, id2, i;
+	int32_t none = -1;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, hand_over(fd, reqs[i], 1, &id1));
+		/* the module holds it: the probe can tell a held one */
+		EXPECT_EQ(0, evfd_id_freed(id1)) TH_LOG("request %d", i);
+		ASSERT_EQ(0, hand_over(fd, reqs[i], 1, &id2));
+		EXPECT_EQ(1, evfd_id_freed(id1)) TH_LOG("request %d", i);
+		EXPECT_EQ(0, evfd_id_freed(id2)) TH_LOG("request %d", i);
+		/* -1 releases the current one */
+		if (reqs[i] == VUB_SET_CONFIG_EVENTFD) {
+			ASSERT_EQ(0, ioctl(fd, reqs[i], &none));
+		} else {
+			ASSERT_EQ(0, set_fd(fd, reqs[i], 1, -1));
+		}
+		EXPECT_EQ(1, evfd_id_freed(id2)) TH_LOG("request %d", i);
+	}
+	/* the queue is served on new eventfds again */
+	ASSERT_EQ(0, set_fd(fd, VUB_SET_QUEUE_CALL, 1, self->r.tx.call_fd));
+	RUN(self, 200);
+}
+
+/*
+ * VUB_STOP_QUEUE releases the queue's call and error eventfds before it
+ * returns, right after frames flowed (callbacks and the call work were
+ * busy with them), and the queue starts again on new ones.
+ */
+TEST_F(qcall, stop_releases_eventfds)
+{
+	struct vub_queue_state qs = { .index = 0 };
+	int fd = self->r.fd, call_id, err_id;
+
+	uint16_t rx_used = virtq_device_used_idx(&self->r.rx);
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	ASSERT_EQ(0, hand_over(fd, VUB_SET_QUEUE_CALL, 0, &call_id));
+	ASSERT_EQ(0, hand_over(fd, VUB_SET_QUEUE_ERR, 0, &err_id));
+	/* RX completions now signal an eventfd only the module holds */
+	ASSERT_LT(0, net_loop_send(&self->r.nl, 100)) TH_LOG("%s", self->r.nl.err);
+	while (virtq_device_used_idx(&self->r.rx) == rx_used &&
+	       now_ms() < deadline)
+		usleep(1000);
+	ASSERT_NE(rx_used, virtq_device_used_idx(&self->r.rx));
+	EXPECT_EQ(0, evfd_id_freed(call_id));
+	EXPECT_EQ(0, evfd_id_freed(err_id));
+	ASSERT_EQ(0, ioctl(fd, VUB_STOP_QUEUE, &qs));
+	EXPECT_EQ(1, evfd_id_freed(call_id));
+	EXPECT_EQ(1, evfd_id_freed(err_id));
 }
 
 TEST_F_TIMEOUT(qcall, swap_while_frames_flow, 300)

@@ -419,7 +419,8 @@ struct vub_owner_info {
 /*
  * In: @index. Out: the queue's state once the device stopped processing it
  * (VUB_QUEUE_F_NO_STATE if the device cannot tell); kicks and calls are
- * disconnected. EINVAL: index out of range or queue not started.
+ * disconnected and the queue's eventfds released before the call returns.
+ * EINVAL: index out of range or queue not started.
  */
 #define VUB_STOP_QUEUE		_IOWR(VUB_IOCTL_MAGIC, 0x21, struct vub_queue_state)
 /* In: @index. Out: state. EBUSY: queue running on a device not suspended. */
@@ -434,9 +435,9 @@ struct vub_owner_info {
 #define VUB_GET_QUEUE_STATS	_IOWR(VUB_IOCTL_MAGIC, 0x26, struct vub_queue_stats)
 /*
  * In: a started queue's new call eventfd, or -1 (no used-buffer
- * notifications). The queue keeps running; the old eventfd is released only
- * after no callback can still signal it. EINVAL: index out of range, queue
- * not started, not an eventfd; EBADF: fd not open.
+ * notifications). The queue keeps running; nothing signals the old eventfd
+ * once the call returned, and the module no longer holds it. EINVAL: index
+ * out of range, queue not started, not an eventfd; EBADF: fd not open.
  */
 #define VUB_SET_QUEUE_CALL	_IOW(VUB_IOCTL_MAGIC, 0x27, struct vub_queue_fd)
 /* In: as VUB_SET_QUEUE_CALL, for the queue's error eventfd. */
