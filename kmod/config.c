@@ -278,15 +278,20 @@ void vub_config_put_eventfd(struct vub_dev *v)
 
 /**
  * vub_config_close() - tear down config events; no callback or work runs
- *	after this returns
- * @v: device, lock held, device present
+ *	after this returns, the queues' included
+ * @v: device, lock held, device present and reset (vub_device_reset())
  */
 void vub_config_close(struct vub_dev *v)
 {
 	vub_cfgpoll_stop(v);
 	vub_config_set_cb(v, false);
+	/*
+	 * The config callback and the queues' callbacks (cleared by the reset
+	 * before) still in flight are done after this: none queues work again.
+	 */
 	synchronize_rcu();
 	cancel_work_sync(&v->status_work);
+	vub_vqs_cancel_work(v);
 	vub_config_put_eventfd(v);
 	kvfree(v->cfg_snap);
 	v->cfg_snap = NULL;

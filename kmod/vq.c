@@ -165,7 +165,7 @@ static irqreturn_t vub_vq_cb(void *private)
 	if (unlikely(!vq))
 		return IRQ_HANDLED;
 
-	/* The RCU section lets vub_vqs_detach_all() wait for us. */
+	/* The RCU section lets vub_config_close() wait for us. */
 	rcu_read_lock();
 	atomic64_inc(&vq->interrupts);
 	/*
@@ -216,8 +216,9 @@ static void vub_vq_put_kick(struct vub_vq *vq)
  * grace period is waited for. A callback still in flight may queue the
  * call work again after the cancel below: the work then finds the slot
  * empty, or holding the eventfd of the queue's next start (a spurious
- * notification, which is harmless). Teardown cancels it for good once no
- * callback runs (vub_vqs_detach_all()), before the queue can go away.
+ * notification, which is harmless). The session's close cancels it for
+ * good once no callback runs (vub_vqs_cancel_work()), before the queue can
+ * go away.
  */
 static void vub_vq_put_eventfds(struct vub_vq *vq)
 {
@@ -242,6 +243,14 @@ void vub_vqs_unpoll_all(struct vub_dev *v)
 /**
  * vub_vqs_detach_all() - disconnect every queue from its eventfds
  * @v: device, lock held, device present and reset
+ *
+ * Like VUB_STOP_QUEUE, this waits for no grace period: nothing signals the
+ * eventfds once they are put. The reset before quiesces the callbacks on
+ * the parents at hand (vdpa_sim takes its worker's mutex, vp_vdpa frees its
+ * interrupts); on any other, a late callback finds empty slots (or a
+ * restarted queue's new eventfd: one spurious notification), and the
+ * session's close (vub_config_close()) waits for it before the device can
+ * go away.
  */
 void vub_vqs_detach_all(struct vub_dev *v)
 {
@@ -254,17 +263,23 @@ void vub_vqs_detach_all(struct vub_dev *v)
 		if (v->vqs[i].cb_on)
 			ops->set_vq_cb(v->vdpa, i, &cb);
 		v->vqs[i].cb_on = false;
-	}
-	/*
-	 * One grace period for the whole device: callbacks in flight are done
-	 * after it, so none queues a call work after the cancel.
-	 */
-	synchronize_rcu();
-	for (i = 0; i < v->nvqs; i++) {
 		vub_vq_put_eventfds(&v->vqs[i]);
 		v->vqs[i].started = false;
 		v->vqs[i].enabled = false;
 	}
+}
+
+/**
+ * vub_vqs_cancel_work() - cancel every queue's call work for good
+ * @v: device, lock held; no queue's callback is installed and a grace
+ *	period passed since they were cleared, so none can queue it again
+ */
+void vub_vqs_cancel_work(struct vub_dev *v)
+{
+	u32 i;
+
+	for (i = 0; i < v->nvqs; i++)
+		cancel_work_sync(&v->vqs[i].call_work);
 }
 
 /**

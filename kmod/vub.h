@@ -50,9 +50,9 @@
  *	inside an eventfd wake-up (callbacks there defer to work) nor with
  *	another slot's lock held.
  *
- * The RCU read sections only let teardown (vub_vqs_detach_all(),
- * vub_config_close()) wait, once for the whole device, until no callback is
- * still running and so none can queue work after the work is cancelled.
+ * The RCU read sections only let the session's close (vub_config_close())
+ * wait, once for the whole device, until no callback is still running and
+ * so none can queue work after the work is cancelled.
  */
 #ifndef _VUB_H
 #define _VUB_H
@@ -423,6 +423,7 @@ void vub_mem_adopt(struct vub_dev *v);
 void vub_vq_init(struct vub_dev *v, struct vub_vq *vq, u16 index);
 void vub_vqs_unpoll_all(struct vub_dev *v);
 void vub_vqs_detach_all(struct vub_dev *v);
+void vub_vqs_cancel_work(struct vub_dev *v);
 void vub_vqs_kick_running(struct vub_dev *v);
 bool vub_vqs_rings_covered(struct vub_dev *v, struct list_head *regions);
 bool vub_vqs_rings_touch(struct vub_dev *v, u64 iova, u64 size);
