@@ -425,13 +425,21 @@ err:
  *	parents that drop their translations on reset
  * @v: device, lock held, device present
  *
+ * A parent with ->reset_map keeps its translations across a reset that
+ * does not ask for VDPA_RESET_F_CLEAN_MAP (ours never does; vhost-vdpa's
+ * IOTLB_PERSIST relies on the same rule): it is not handed the table again.
+ * Rebuilding it cost a vhost-user ring restart (which resets the device
+ * when no ring runs) 200-300 ms for 8 MiB of 4 KiB runs in the test VM.
+ *
  * Return: 0 or the device's error.
  */
 int vub_mem_remap(struct vub_dev *v)
 {
-	if (v->path != VUB_MAP_SET_MAP || !v->devmap)
+	const struct vdpa_config_ops *ops = vub_ops(v);
+
+	if (v->path != VUB_MAP_SET_MAP || !v->devmap || ops->reset_map)
 		return 0;
-	return vub_ops(v)->set_map(v->vdpa, 0, v->devmap);
+	return ops->set_map(v->vdpa, 0, v->devmap);
 }
 
 /**
