@@ -9,6 +9,7 @@ set -eu -o pipefail
 usage() {
 	cat <<USAGE
 Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS'] [--mq-nics]
+                        [--mq-blk]
 
   --cmd 'CMD'     run CMD with bash in the guest, in the repository root
                   (default: selftests/run_vm.sh)
@@ -24,6 +25,10 @@ Usage: scripts/vm/run.sh [--shell | --cmd 'CMD'] [--timeout SEC] [--append 'ARGS
                   multi-queue tap; a host bridge joins the two taps (needs
                   root and /dev/net/tun; taps and bridge are removed when the
                   VM exits). The other devices keep their PCI addresses.
+  --mq-blk        one more device: a virtio-blk-pci with num-queues=4 at PCI
+                  00:1a.0 (vp_vdpa's multi-queue blk device), backed by a
+                  64 MiB raw image in a temporary directory that is removed
+                  when the VM exits. The other devices keep their addresses.
 
 Inside the guest: VUB_ROOT (repository root), VUB_BUILD, VUB_RESULTS=/results
 (host: build/vm/results), KVER. /tmp and /run are tmpfs; the rest of the host
@@ -42,6 +47,7 @@ append=
 mem=2G
 save=
 mq_nics=0
+mq_blk=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell) mode=shell ;;
@@ -51,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--save) save=${2:?--save needs a directory}; shift ;;
 	--mem) mem=${2:?--mem needs a size}; shift ;;
 	--mq-nics) mq_nics=1 ;;
+	--mq-blk) mq_blk=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -132,15 +139,19 @@ done
 # MLD reports): every frame the NICs see comes from the other NIC.
 mq_taps=()
 mq_bridge=
+mq_blk_dir=
 # shellcheck disable=SC2317 # runs from the EXIT trap
 mq_cleanup() {
 	local t
 	for t in "${mq_taps[@]}"; do ip link del "$t" 2>/dev/null || true; done
 	[ -z "$mq_bridge" ] || ip link del "$mq_bridge" 2>/dev/null || true
+	[ -z "$mq_blk_dir" ] || rm -rf "$mq_blk_dir"
 }
-if [ "$mq_nics" = 1 ]; then
+if [ "$mq_nics" = 1 ] || [ "$mq_blk" = 1 ]; then
 	trap mq_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
+fi
+if [ "$mq_nics" = 1 ]; then
 	id=$(( $$ % 100000 ))
 	mq_bridge=vubq${id}br
 	ip link add "$mq_bridge" type bridge
@@ -157,6 +168,18 @@ if [ "$mq_nics" = 1 ]; then
 			-device "virtio-net-pci,netdev=mq$n,mq=on,iommu_platform=on,disable-legacy=on,page-per-vq=on,romfile=,addr=0x1$((7 + n)),mac=52:54:00:12:35:0$n")
 	done
 	ip link set "$mq_bridge" up
+fi
+
+# The multi-queue disk: QEMU's virtio-blk creates all num-queues queues at
+# realize, so vp_vdpa counts 4 (unlike the NICs above). A real image, so
+# what the tests write is read back from a file; QEMU owns it, this script
+# removes it.
+if [ "$mq_blk" = 1 ]; then
+	mq_blk_dir=$(mktemp -d "${TMPDIR:-/tmp}/vub-mqblk.XXXXXX")
+	truncate -s 64M "$mq_blk_dir/disk.img"
+	# shellcheck disable=SC2054 # commas separate QEMU sub-options
+	qemu+=(-drive "file=$mq_blk_dir/disk.img,if=none,id=mqblk,format=raw"
+		-device "virtio-blk-pci,drive=mqblk,num-queues=4,iommu_platform=on,disable-legacy=on,page-per-vq=on,romfile=,addr=0x1a")
 fi
 
 start=$(date +%s)

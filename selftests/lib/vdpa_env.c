@@ -566,19 +566,29 @@ static bool mq_slot(const char *bdf)
 	return !strcmp(bdf, VUB_MQ_NIC_A) || !strcmp(bdf, VUB_MQ_NIC_B);
 }
 
-static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq);
+static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq,
+			const char *device);
 
 int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
 {
-	return vp_vdpa_bind(mgmt, max, false);
+	return vp_vdpa_bind(mgmt, max, false, VUB_PCI_VIRTIO_NET);
 }
 
 int vub_vp_vdpa_mq_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
 {
-	return vp_vdpa_bind(mgmt, max, true);
+	return vp_vdpa_bind(mgmt, max, true, VUB_PCI_VIRTIO_NET);
 }
 
-static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq)
+int vub_vp_vdpa_blk_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max)
+{
+	return vp_vdpa_bind(mgmt, max, false, VUB_PCI_VIRTIO_BLK);
+}
+
+/* Bind the virtio PCI devices of PCI device id @device ("0x1041") to
+ * vp-vdpa: the NICs of the run.sh --mq-nics slots when @mq, else the
+ * others. */
+static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq,
+			const char *device)
 {
 	struct dirent *de;
 	DIR *d = opendir("/sys/bus/pci/devices");
@@ -607,7 +617,7 @@ static int vp_vdpa_bind(char mgmt[][VUB_MGMT_LEN], int max, bool mq)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
 			 de->d_name);
-		if (vub_read_file(path, val, sizeof(val)) || strcmp(val, "0x1041"))
+		if (vub_read_file(path, val, sizeof(val)) || strcmp(val, device))
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver",
 			 de->d_name);

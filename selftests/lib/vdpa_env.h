@@ -101,6 +101,16 @@ int vub_sim_dev_create(const char *name, const char *mgmtdev,
  */
 int vub_vp_vdpa_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
 
+/* PCI device ids of modern-only virtio devices (sysfs spelling). */
+#define VUB_PCI_VIRTIO_NET	"0x1041"
+#define VUB_PCI_VIRTIO_BLK	"0x1042"
+/*
+ * As vub_vp_vdpa_mgmtdevs(), for virtio-blk PCI devices (1af4:1042): the
+ * 4-queue disk of scripts/vm/run.sh --mq-blk at VUB_MQ_BLK.
+ */
+#define VUB_MQ_BLK		"0000:00:1a.0"
+int vub_vp_vdpa_blk_mgmtdevs(char mgmt[][VUB_MGMT_LEN], int max);
+
 /* The two multi-queue NICs of scripts/vm/run.sh --mq-nics (mq=on, 4 queue
  * pairs over bridged multi-queue taps), left out of the call above. */
 #define VUB_MQ_NIC_A	"0000:00:18.0"
