@@ -86,6 +86,35 @@ static const char *results_dir(void)
 	return r && *r ? r : QVM_DIR;
 }
 
+/*
+ * qtest's accept and QMP's connect, in slices, giving up as soon as QEMU
+ * exited: a device QEMU refuses at realize (after qtest connected, before
+ * the main loop answers QMP) ends the start at once, not at the timeout.
+ */
+static int accept_qtest(struct qvm *vm, int lfd, int timeout_ms)
+{
+	int64_t end = mono_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = qchan_accept(&vm->qt, lfd, 500);
+		if (ret != -ETIMEDOUT || mono_ms() >= end || !qvm_alive(vm))
+			return ret;
+	}
+}
+
+static int connect_qmp(struct qvm *vm, const char *path, int timeout_ms)
+{
+	int64_t end = mono_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = qchan_connect(&vm->qmp, path, 500);
+		if (!ret || mono_ms() >= end || !qvm_alive(vm))
+			return ret;
+	}
+}
+
 int qvm_start(struct qvm *vm, const char *tag, const char *const *extra)
 {
 	char qtp[128], qta[160], qmpa[160], qmpp[128], ram[128], mach[64];
@@ -178,11 +207,11 @@ int qvm_start(struct qvm *vm, const char *tag, const char *const *extra)
 	/* QEMU alone takes 14-50 s to start under TCG in the test VM (more
 	 * on a loaded machine); vhost-user devices wait for their back-end.
 	 */
-	ret = qchan_accept(&vm->qt, lfd, 120000);
+	ret = accept_qtest(vm, lfd, 120000);
 	close(lfd);
 	unlink(qtp);
 	if (!ret)
-		ret = qchan_connect(&vm->qmp, qmpp, 120000);
+		ret = connect_qmp(vm, qmpp, 120000);
 	if (!ret)
 		ret = qmp_handshake(&vm->qmp);
 	if (ret) {
