@@ -144,8 +144,9 @@ struct vu_device_ops {
 			      const struct vu_owner_info *oi);
 	/* Net: the front-end enables or disables ring @idx (SET_VRING_ENABLE),
 	 * called before the ring starts or stops: the device's queue-pair
-	 * count follows (net_cvq.c). Optional. */
-	void (*ring_enabled)(struct vu_device *dev, uint32_t idx, bool on);
+	 * count follows (net_cvq.c). True when a disabled ring should stay
+	 * started on the device, which stops using it by itself. Optional. */
+	bool (*ring_enabled)(struct vu_device *dev, uint32_t idx, bool on);
 	/* Release everything (the device file included). */
 	void (*destroy)(struct vu_device *dev);
 };

@@ -245,6 +245,7 @@ static int ring_halt(struct vu_session *s, uint32_t idx)
 	vu_session_ring_stopping(s, idx);
 	ret = s->ops->stop_queue(s->dev, idx, &st);
 	r->started = false;
+	r->parked = false;
 	if (ret < 0) {
 		log_err(NAME(s), "stopping queue %u failed: %s", idx,
 			strerror(-ret));

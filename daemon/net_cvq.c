@@ -600,14 +600,21 @@ void ncvq_fe_ring(struct net_cvq *c, uint32_t idx, bool on)
 	ring_unmap(c);
 }
 
-void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on)
+/* Does the device leave data ring @idx alone by the pair count it took? */
+static bool beyond_pairs(const struct net_cvq *c, uint32_t idx)
+{
+	return running(c) && (c->negotiated & F(VIRTIO_NET_F_MQ)) &&
+	       idx / 2 >= c->dev_pairs;
+}
+
+bool ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on)
 {
 	uint32_t i, top = 0;
 	uint8_t any = 0;
 
 	ncvq_fe_ring(c, idx, on);
 	if (!c->capable || idx >= 2u * c->max_pairs)
-		return;
+		return false;
 	c->ring_on[idx] = on;
 	/* A pair counts when both its rings are enabled: QEMU and DPDK
 	 * enable RX then TX and disable RX first, so the device never
@@ -620,17 +627,18 @@ void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on)
 	/* Every ring disabled is a pause (cloud-hypervisor, crosvm), not
 	 * a guest going down to no pairs: the count stays. */
 	if (!any)
-		return;
+		return false;
 	if (!top)
 		top = 1;
-	if (top == c->want.pairs)
-		return;
-	c->want.pairs = (uint16_t)top;
-	if (c->want.pairs < c->dev_pairs && running(c) &&
-	    (c->negotiated & F(VIRTIO_NET_F_MQ)))
-		send_pairs(c);	/* before the ring stops */
-	else
-		sync_pairs(c);
+	if (top != c->want.pairs) {
+		c->want.pairs = (uint16_t)top;
+		if (c->want.pairs < c->dev_pairs && running(c) &&
+		    (c->negotiated & F(VIRTIO_NET_F_MQ)))
+			send_pairs(c);	/* before the ring stops */
+		else
+			sync_pairs(c);
+	}
+	return !on && beyond_pairs(c, idx);
 }
 
 void ncvq_ring_started(struct net_cvq *c, uint32_t idx, bool on)

@@ -160,8 +160,10 @@ int ncvq_region(const struct net_cvq *c, uint64_t guest_lo, uint64_t guest_hi,
 bool ncvq_owns(const struct net_cvq *c, uint32_t idx);
 /* SET_VRING_ENABLE of ring @idx, before the ring starts or stops: a
  * lower pair count reaches the device now, a higher one once the new
- * pair's rings run (ncvq_ring_started) or at DRIVER_OK. */
-void ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on);
+ * pair's rings run (ncvq_ring_started) or at DRIVER_OK. True when the
+ * ring was disabled and its pair lies beyond the count the device took:
+ * the device no longer uses it. */
+bool ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on);
 /* Passthrough mode: the front-end enables (@on) or disables its own
  * control queue, ring @idx; enabling it stops the daemon's standby ring.
  * Called from SET_VRING_ENABLE and before the front-end's ring starts. */

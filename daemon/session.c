@@ -814,6 +814,7 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 {
 	uint32_t idx = m->p.state.index, on = m->p.state.num;
 	struct vu_vring *ring = ring_at(s, idx);
+	bool parked;
 
 	(void)r;
 	if (!ring)
@@ -824,10 +825,17 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 	ring->enabled = on;
 	ring->enable_sent = on;
 	ring->start_failed = false;
-	if (s->ops->ring_enabled)
-		s->ops->ring_enabled(s->dev, idx, on);
-	if (on)
+	parked = s->ops->ring_enabled && s->ops->ring_enabled(s->dev, idx, on);
+	if (on) {
+		ring->parked = false;
 		return vu_life_update(s);
+	}
+	if (parked && ring->started) {
+		ring->parked = true;
+		log_debug(NAME(s), "queue %u disabled: left running on the device, which no longer uses its pair",
+			  idx);
+		return 0;
+	}
 	return vu_life_stop(s, idx);
 }
 

@@ -377,9 +377,20 @@ static int vd_restore(struct vu_device *dev, const void *buf, size_t len)
 	return ncvq_restore(&to_vd(dev)->cvq, buf, len);
 }
 
-static void vd_ring_enabled(struct vu_device *dev, uint32_t idx, bool on)
+/*
+ * A device that cannot suspend stops one ring only by clearing its ready
+ * bit, and vp_vdpa writes that as queue_enable 0, which virtio 1.x forbids
+ * a driver: QEMU's virtio-pci answers with NEEDS_RESET and stops the whole
+ * device. So on such a device a ring whose pair the control queue already
+ * took away stays started, and the device leaves it alone by the pair
+ * count; a ring it still uses is stopped as before.
+ */
+static bool vd_ring_enabled(struct vu_device *dev, uint32_t idx, bool on)
 {
-	ncvq_ring_enable(&to_vd(dev)->cvq, idx, on);
+	struct vdpa_dev *vd = to_vd(dev);
+	bool unused = ncvq_ring_enable(&vd->cvq, idx, on);
+
+	return unused && !has_ability(vd, VUB_ABILITY_SUSPEND);
 }
 
 static int vd_get_shared_memory_region(struct vu_device *dev,

@@ -359,14 +359,15 @@ int tp_queue_stats(struct testpmd *tp, unsigned int port, unsigned int nq,
 	ret = tp_cmd(tp, cmd, 10000, &at);
 	if (ret)
 		return ret;
+	/* The virtio PMD names them rx_qN_good_packets / tx_qN_good_packets. */
 	for (q = 0; q < nq; q++) {
-		snprintf(name, sizeof(name), "rx_q%u_packets:", q);
+		snprintf(name, sizeof(name), "rx_q%u_good_packets:", q);
 		if (field(tp->buf + at, name, &rx[q]))
-			return tp_fail(tp, -EINVAL, "no %s in: %.300s", name,
+			return tp_fail(tp, -EINVAL, "no %s in: %.600s", name,
 				       tp->buf + at);
-		snprintf(name, sizeof(name), "tx_q%u_packets:", q);
+		snprintf(name, sizeof(name), "tx_q%u_good_packets:", q);
 		if (field(tp->buf + at, name, &tx[q]))
-			return tp_fail(tp, -EINVAL, "no %s in: %.300s", name,
+			return tp_fail(tp, -EINVAL, "no %s in: %.600s", name,
 				       tp->buf + at);
 	}
 	return 0;

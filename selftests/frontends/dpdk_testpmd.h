@@ -83,7 +83,7 @@ int tp_cmd(struct testpmd *tp, const char *cmd, int timeout_ms,
 int tp_port_stats(struct testpmd *tp, struct tp_stats *st, unsigned int n);
 
 /* "show port xstats @port" parsed: packets of RX and TX queues 0..@nq-1
- * (rx_qN_packets, tx_qN_packets). */
+ * (rx_qN_good_packets, tx_qN_good_packets). */
 int tp_queue_stats(struct testpmd *tp, unsigned int port, unsigned int nq,
 		   uint64_t *rx, uint64_t *tx);
 /* Wait until @needle appears in its output at or after @from. */

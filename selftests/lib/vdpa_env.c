@@ -22,6 +22,7 @@
 #include <linux/vubridge.h>
 
 #include "vdpa_env.h"
+#include "virtio_pci_prime.h"
 
 static char env_err[512];
 
@@ -533,20 +534,50 @@ out:
 	return ret;
 }
 
+/*
+ * Take @bdf off vp-vdpa, negotiate MQ on it with no driver bound and bind
+ * vp-vdpa again: the vDPA device added next counts every queue pair's
+ * queues (virtio_pci_prime.c says why).
+ */
+static int mq_nic_prime(const char *bdf)
+{
+	const uint64_t want = 1ULL << VIRTIO_F_VERSION_1 |
+			      1ULL << VIRTIO_F_ACCESS_PLATFORM |
+			      1ULL << VIRTIO_NET_F_CTRL_VQ |
+			      1ULL << VIRTIO_NET_F_MQ;
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	if (!access(path, F_OK)) {
+		ret = vub_write_file("/sys/bus/pci/drivers/vp-vdpa/unbind", bdf);
+		if (ret)
+			return ret;
+	}
+	ret = vub_virtio_pci_prime(bdf, want);
+	if (ret)
+		return ret;
+	return vub_write_file("/sys/bus/pci/drivers/vp-vdpa/bind", bdf);
+}
+
 int vub_mq_nic_create(const char *name, const char *mgmtdev)
 {
 	unsigned int pairs = 0;
 	int ret;
 
+	if (strncmp(mgmtdev, "pci/", 4)) {
+		vub_env_set_err("%s: not a PCI management device", mgmtdev);
+		return -EINVAL;
+	}
+	ret = mq_nic_prime(mgmtdev + 4);
+	if (ret)
+		return ret;
 	ret = vub_sim_dev_create(name, mgmtdev, NULL);
 	if (ret)
 		return ret;
 	ret = mq_queues(name, &pairs);
 	if (ret < 0)
 		return ret;
-	/* QEMU's virtio-net drops to one pair's queues at every reset and
-	 * vp_vdpa counts the queues once, when the vDPA device is added
-	 * (after a reset): Documentation/test-bed.rst. */
 	if (ret < (int)(2 * pairs + 1)) {
 		vub_env_set_err("%s: %d queues for %u pairs (QEMU's virtio-net under vp_vdpa)",
 				name, ret, pairs);
