@@ -150,7 +150,7 @@ if [ $vm = 1 ]; then
 	res=$logs/vm
 	for boot in 1 2; do
 		rc=0
-		"$top/scripts/vm/run.sh" --timeout "$vm_timeout" --save "$res" --mq-blk \
+		"$top/scripts/vm/run.sh" --timeout "$vm_timeout" --save "$res" --mq-blk --mq-nics \
 			> "$logs/vm-console.log" 2>&1 || rc=$?
 		status=$(cat "$res/status" 2>/dev/null || echo missing)
 		# TCG has been seen to oops in early boot (int3 left at a
