@@ -79,14 +79,21 @@ static int peer_up(struct __test_metadata *_metadata, FIXTURE_DATA(qmq) *self,
 		TH_LOG("peer: %s", vub_env_err());
 		return ret;
 	}
+	/* virtio_vdpa hangs the virtio device under the vDPA device's DMA
+	 * device: the PCI function for vp_vdpa. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtio*/net/*",
+		 mgmt + 4);
 	for (int i = 0; i < 100; i++) {
-		if (!glob("/sys/bus/vdpa/devices/" DEV_B "/virtio*/net/*", 0,
-			  NULL, &g))
+		if (!glob(path, 0, NULL, &g))
 			break;
 		usleep(100000);
 	}
 	if (!g.gl_pathc) {
-		TH_LOG("peer: no netdev under %s", DEV_B);
+		char out[2048];
+
+		vub_sh_out(out, sizeof(out), "ls -l /sys/bus/vdpa/devices/%s/ /sys/bus/pci/devices/%s/ 2>&1",
+			   DEV_B, mgmt + 4);
+		TH_LOG("peer: no netdev at %s:\n%s", path, out);
 		return -ENOENT;
 	}
 	snprintf(self->ifname, sizeof(self->ifname), "%s",
