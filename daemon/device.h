@@ -147,6 +147,10 @@ struct vu_device_ops {
 	 * count follows (net_cvq.c). True when a disabled ring should stay
 	 * started on the device, which stops using it by itself. Optional. */
 	bool (*ring_enabled)(struct vu_device *dev, uint32_t idx, bool on);
+	/* Net: a configured but disabled ring @idx may start with the others
+	 * before DRIVER_OK, the device leaving it alone by the pair count, so
+	 * enabling it later needs no ring start after DRIVER_OK. Optional. */
+	bool (*ring_parkable)(struct vu_device *dev, uint32_t idx);
 	/* Release everything (the device file included). */
 	void (*destroy)(struct vu_device *dev);
 };

@@ -369,6 +369,19 @@ static int ring_start(struct vu_session *s, uint32_t idx)
 	return ring_program(s, idx);
 }
 
+/* A disabled ring set up before DRIVER_OK that the device will leave
+ * alone (device.h ring_parkable): it starts parked with the others. */
+static bool ring_parks(const struct vu_session *s, uint32_t idx)
+{
+	const struct vu_vring *r = &s->vrings[idx];
+
+	return !r->enabled && r->num_set && r->addr_set && r->kick_fd >= 0 &&
+	       s->mem_set && s->features_set &&
+	       (s->life.state == VU_LIFE_FEATURES_OK ||
+		s->life.state == VU_LIFE_STARTING) &&
+	       s->ops->ring_parkable && s->ops->ring_parkable(s->dev, idx);
+}
+
 int vu_life_update(struct vu_session *s)
 {
 	uint32_t i;
@@ -376,12 +389,17 @@ int vu_life_update(struct vu_session *s)
 
 	for (i = 0; i < s->nvrings; i++) {
 		struct vu_vring *r = &s->vrings[i];
+		bool park;
 
 		/* A set-up the device refused is not tried again until the
 		 * front-end changes something of the ring. */
-		if (r->started || r->start_failed || !ring_complete(s, r))
+		if (r->started || r->start_failed)
+			continue;
+		park = ring_parks(s, i);
+		if (!park && !ring_complete(s, r))
 			continue;
 		ret = ring_start(s, i);
+		r->parked = park && !ret;
 		r->start_failed = ret < 0;
 		if (ret < 0 && !err)
 			err = ret;

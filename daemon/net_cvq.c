@@ -600,6 +600,12 @@ void ncvq_fe_ring(struct net_cvq *c, uint32_t idx, bool on)
 	ring_unmap(c);
 }
 
+bool ncvq_ring_idle(const struct net_cvq *c, uint32_t idx)
+{
+	return c->capable && idx < 2u * c->max_pairs && daemon_runs(c) &&
+	       (c->negotiated & F(VIRTIO_NET_F_MQ)) && idx / 2 >= c->dev_pairs;
+}
+
 /* Does the device leave data ring @idx alone by the pair count it took? */
 static bool beyond_pairs(const struct net_cvq *c, uint32_t idx)
 {

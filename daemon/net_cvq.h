@@ -164,6 +164,9 @@ bool ncvq_owns(const struct net_cvq *c, uint32_t idx);
  * ring was disabled and its pair lies beyond the count the device took:
  * the device no longer uses it. */
 bool ncvq_ring_enable(struct net_cvq *c, uint32_t idx, bool on);
+/* Before DRIVER_OK: the device will not use data ring @idx, its pair lying
+ * beyond the count the daemon gives it (one pair until VQ_PAIRS_SET). */
+bool ncvq_ring_idle(const struct net_cvq *c, uint32_t idx);
 /* Passthrough mode: the front-end enables (@on) or disables its own
  * control queue, ring @idx; enabling it stops the daemon's standby ring.
  * Called from SET_VRING_ENABLE and before the front-end's ring starts. */

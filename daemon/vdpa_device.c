@@ -393,6 +393,18 @@ static bool vd_ring_enabled(struct vu_device *dev, uint32_t idx, bool on)
 	return unused && !has_ability(vd, VUB_ABILITY_SUSPEND);
 }
 
+/* Only where a ring cannot start after DRIVER_OK otherwise than by a
+ * device restart, which loses the positions of a device without ring
+ * state (vp_vdpa): QEMU sets up every pair's rings at DRIVER_OK and
+ * enables pairs 1.. when the guest asks for them. */
+static bool vd_ring_parkable(struct vu_device *dev, uint32_t idx)
+{
+	struct vdpa_dev *vd = to_vd(dev);
+
+	return !dev->late_start && !has_ability(vd, VUB_ABILITY_SUSPEND) &&
+	       ncvq_ring_idle(&vd->cvq, idx);
+}
+
 static int vd_get_shared_memory_region(struct vu_device *dev,
 				       struct vu_shmem_region *r)
 {
@@ -527,6 +539,7 @@ static const struct vu_device_ops vdpa_ops = {
 	.config_event_ack = vd_config_event_ack,
 	.set_mtu = vd_set_mtu,
 	.ring_enabled = vd_ring_enabled,
+	.ring_parkable = vd_ring_parkable,
 	.send_rarp = NULL,	/* a vDPA device sends its own announcements */
 	.set_owner_info = vd_set_owner_info,
 	.destroy = vd_destroy,
