@@ -42,31 +42,6 @@
 #define LOOP_MS		5000	/* for one frame to come back */
 #define CONNECT_MS	30000
 
-static const struct qemu_ver qemu_7_2 = {
-	.name = "7.2",
-	.bin = "/usr/bin/qemu-system-x86_64",
-	.reconnect = "reconnect=1",
-	/* 7.2 under TCG segfaults in vhost_net_start once MSI-X is in use
-	 * (msix_set_vector_notifiers); without vectors it takes INTx.
-	 */
-	.dev_opts = ",vectors=0",
-};
-
-static const struct qemu_ver qemu_10_0 = {
-	.name = "10.0",
-	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",	/* scripts/qemu10.sh */
-	.reconnect = "reconnect-ms=1000",
-	.dev_opts = "",
-};
-
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 FIXTURE(qemu) {
 	struct vubt_watch w;
 	struct qvm vm;
@@ -84,12 +59,12 @@ FIXTURE_VARIANT(qemu) {
 };
 
 FIXTURE_VARIANT_ADD(qemu, v7_2) {
-	.ver = &qemu_7_2,
+	.ver = &qvm_qemu_7_2,
 	.tag = "7.2",
 };
 
 FIXTURE_VARIANT_ADD(qemu, v10_0) {
-	.ver = &qemu_10_0,
+	.ver = &qvm_qemu_10_0,
 	.tag = "10.0",
 };
 
@@ -210,7 +185,7 @@ static int start_vm(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(qemu) *self, const struct qemu_ver *v)
 {
 	char net_chr[256], net_dev[256], blk_chr[256], blk_dev[256];
-	int64_t t0 = ms_now();
+	int64_t t0 = qvm_ms_now();
 	const char *extra[] = {
 		"-chardev", net_chr,
 		"-netdev", "vhost-user,id=hn0,chardev=vu0",
@@ -241,7 +216,7 @@ static int start_vm(struct __test_metadata *_metadata,
 		return ret;
 	}
 	TH_LOG("QEMU %s up (qtest and QMP connected) in %lld ms", v->name,
-	       (long long)(ms_now() - t0));
+	       (long long)(qvm_ms_now() - t0));
 	return drivers_up(_metadata, self);
 }
 
@@ -273,7 +248,7 @@ static int start_vm(struct __test_metadata *_metadata,
 
 /* FRAMES frames loop back, and the session lived through @phase. */
 #define ASSERT_NET_PHASE(phase) do {					\
-	int64_t __t0 = ms_now();					\
+	int64_t __t0 = qvm_ms_now();					\
 	int __r = qnet_loop(&self->net, FRAMES, LOOP_MS);		\
 	ASSERT_EQ(0, __r) {						\
 		char __p[512];						\
@@ -282,7 +257,7 @@ static int start_vm(struct __test_metadata *_metadata,
 	}								\
 	ASSERT_SESSION_LIVED(NET_DEV, phase);				\
 	TH_LOG("QEMU %s, %s: %d frames back in %lld ms", variant->tag,	\
-	       phase, FRAMES, (long long)(ms_now() - __t0));		\
+	       phase, FRAMES, (long long)(qvm_ms_now() - __t0));		\
 } while (0)
 
 #define ASSERT_QMP(json) do {						\
@@ -352,12 +327,12 @@ static int blk_check(struct __test_metadata *_metadata,
 
 /* The disk reads back the pattern, and its session lived through @phase. */
 #define ASSERT_BLK_PHASE(phase) do {					\
-	int64_t __t0 = ms_now();					\
+	int64_t __t0 = qvm_ms_now();					\
 	ASSERT_EQ(0, blk_check(_metadata, self, phase));		\
 	ASSERT_SESSION_LIVED(BLK_DEV, phase);				\
 	TH_LOG("QEMU %s, %s: %d x %u bytes read back in %lld ms",	\
 	       variant->tag, phase, BLK_BLOCKS, QBLK_MAX_IO,		\
-	       (long long)(ms_now() - __t0));				\
+	       (long long)(qvm_ms_now() - __t0));				\
 } while (0)
 
 /* A successor takes over; the old daemon exits, its sessions never end. */
@@ -365,7 +340,7 @@ static int takeover(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(qemu) *self)
 {
 	struct vubd old = self->d;
-	int64_t t0 = ms_now();
+	int64_t t0 = qvm_ms_now();
 	char log[128];
 	int status, ret;
 
@@ -375,7 +350,7 @@ static int takeover(struct __test_metadata *_metadata,
 	if (ret)
 		return ret;
 	while (waitpid(old.pid, &status, WNOHANG) != old.pid) {
-		if (ms_now() - t0 > 20000) {
+		if (qvm_ms_now() - t0 > 20000) {
 			TH_LOG("the old daemon did not hand over (logs %s, %s)",
 			       old.log, self->d.log);
 			vubd_stop(&old, SIGKILL);
@@ -397,7 +372,7 @@ static int takeover(struct __test_metadata *_metadata,
 		return -EIO;
 	}
 	TH_LOG("QEMU: vubridged taken over in %lld ms",
-	       (long long)(ms_now() - t0));
+	       (long long)(qvm_ms_now() - t0));
 	return 0;
 }
 
@@ -410,12 +385,12 @@ static int takeover(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(qemu, vm_life, 600)
 {
-	int64_t t0 = ms_now();
+	int64_t t0 = qvm_ms_now();
 	char p[512];
 
 	ASSERT_EQ(0, start_vm(_metadata, self, variant->ver));
 	TH_LOG("QEMU %s started and the drivers are up in %lld ms",
-	       variant->tag, (long long)(ms_now() - t0));
+	       variant->tag, (long long)(qvm_ms_now() - t0));
 	ASSERT_NET_PHASE("after start");
 	ASSERT_EQ(0, blk_write(_metadata, self));
 	ASSERT_BLK_PHASE("after start");
@@ -456,7 +431,7 @@ TEST_F_TIMEOUT(qemu, vm_life, 600)
 
 	/* A crash, not a shutdown: the device files close with the process. */
 	vubd_stop(&self->d, SIGKILL);
-	t0 = ms_now();
+	t0 = qvm_ms_now();
 	ASSERT_EQ(0, daemon_up(_metadata, self));
 	ASSERT_EQ(0, vubd_wait_count(&self->d, NET_DEV, "front-end connected",
 				     1, CONNECT_MS)) {
@@ -468,7 +443,7 @@ TEST_F_TIMEOUT(qemu, vm_life, 600)
 		TH_LOG("after the restart: %s (daemon: %s)", self->net.err, p);
 	}
 	TH_LOG("QEMU %s: traffic back %lld ms after the daemon was killed",
-	       variant->tag, (long long)(ms_now() - t0));
+	       variant->tag, (long long)(qvm_ms_now() - t0));
 	ASSERT_NET_PHASE("after the daemon restart");
 	ASSERT_EQ(0, vubd_wait_count(&self->d, BLK_DEV, "front-end connected",
 				     1, CONNECT_MS)) {

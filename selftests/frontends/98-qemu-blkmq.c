@@ -42,28 +42,6 @@
 #define IO_MS		10000
 #define CONNECT_MS	30000
 
-static const struct qemu_ver qemu_7_2 = {
-	.name = "7.2",
-	.bin = "/usr/bin/qemu-system-x86_64",
-	.reconnect = "reconnect=1",
-	.dev_opts = ",vectors=0",	/* as 95-qemu.c: no MSI-X under TCG */
-};
-
-static const struct qemu_ver qemu_10_0 = {
-	.name = "10.0",
-	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",	/* scripts/qemu10.sh */
-	.reconnect = "reconnect-ms=1000",
-	.dev_opts = "",
-};
-
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 FIXTURE(qbmq) {
 	struct vubt_watch w;
 	struct qvm vm;
@@ -90,9 +68,9 @@ static const struct blk_case {
 	unsigned int nq;
 	bool refusal_first;
 } cases[] = {
-	{ &qemu_7_2, 4, false },
-	{ &qemu_10_0, 2, false },
-	{ &qemu_10_0, 4, true },
+	{ &qvm_qemu_7_2, 4, false },
+	{ &qvm_qemu_10_0, 2, false },
+	{ &qvm_qemu_10_0, 4, true },
 };
 
 FIXTURE_SETUP(qbmq)
@@ -108,10 +86,10 @@ FIXTURE_SETUP(qbmq)
 	self->made = false;
 	snprintf(self->tag, sizeof(self->tag), "blkmq");
 	VUBT_REQUIRE_ENV();
-	if (qvm_find(&self->vm, &qemu_7_2))
+	if (qvm_find(&self->vm, &qvm_qemu_7_2))
 		SKIP(return, "%s", self->vm.err);
 	memcpy(self->bin[0], self->vm.bin, sizeof(self->bin[0]));
-	if (qvm_find(&self->vm, &qemu_10_0))
+	if (qvm_find(&self->vm, &qvm_qemu_10_0))
 		SKIP(return, "%s", self->vm.err);
 	memcpy(self->bin[1], self->vm.bin, sizeof(self->bin[1]));
 	n = vub_vp_vdpa_blk_mgmtdevs(mgmt, 1);
@@ -358,7 +336,7 @@ static int daemon_problem(const struct vubd *d, char *buf, size_t cap)
 	int __x = vubd_count(&self->d, DEV, "front-end disconnected");	\
 	int __r = daemon_problem(&self->d, __p, sizeof(__p));		\
 	TH_LOG("%s: %lld ms; DEVICE_NEEDS_RESET reported %d times (queue_enable 0)", \
-	       (phase), (long long)(ms_now() - self->t0), __r);	\
+	       (phase), (long long)(qvm_ms_now() - self->t0), __r);	\
 	ASSERT_TRUE(qvm_alive(&self->vm)) {				\
 		TH_LOG("%s: %s", (phase), self->vm.err);		\
 	}								\
@@ -417,7 +395,7 @@ static void too_many_queues(struct __test_metadata *_metadata,
 		TH_LOG("vubridged exited (%s)", self->d.log);
 	}
 	printf("# vubridged: %d sessions QEMU opened and closed at realize, still serving (%lld ms)\n",
-	       c - self->connects, (long long)(ms_now() - self->t0));
+	       c - self->connects, (long long)(qvm_ms_now() - self->t0));
 	self->connects = c;
 }
 
@@ -433,8 +411,8 @@ static void one_case(struct __test_metadata *_metadata,
 	unsigned int nq = c->nq;
 
 	self->c = c;
-	self->t0 = ms_now();
-	memcpy(self->vm.bin, self->bin[c->ver == &qemu_10_0],
+	self->t0 = qvm_ms_now();
+	memcpy(self->vm.bin, self->bin[c->ver == &qvm_qemu_10_0],
 	       sizeof(self->vm.bin));
 	if (c->refusal_first)
 		too_many_queues(_metadata, self, c->ver);
@@ -448,7 +426,7 @@ static void one_case(struct __test_metadata *_metadata,
 	TH_LOG("QEMU %s: %u queues up, num_queues %u in the guest's config, %llu sectors (%lld ms)",
 	       c->ver->name, nq, self->blk.num_queues,
 	       (unsigned long long)self->blk.capacity,
-	       (long long)(ms_now() - self->t0));
+	       (long long)(qvm_ms_now() - self->t0));
 	ASSERT_EQ(0, write_all(_metadata, self, 1));
 	ASSERT_EQ(0, read_all(_metadata, self, 1, 1));
 	ASSERT_SESSION("after start");

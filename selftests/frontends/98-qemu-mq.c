@@ -41,13 +41,6 @@
 #define FLOWS		64
 #define CONNECT_MS	30000
 
-static const struct qemu_ver qemu_10_0 = {
-	.name = "10.0",
-	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",
-	.reconnect = "reconnect-ms=1000",
-	.dev_opts = "",
-};
-
 FIXTURE(qmq) {
 	struct qvm vm;
 	struct vubd d;
@@ -176,7 +169,7 @@ FIXTURE_SETUP(qmq)
 	self->sock = -1;
 	self->made = false;
 	VUBT_REQUIRE_ENV();
-	if (qvm_find(&self->vm, &qemu_10_0))
+	if (qvm_find(&self->vm, &qvm_qemu_10_0))
 		SKIP(return, "%s", self->vm.err);
 	n = vub_vp_vdpa_mq_mgmtdevs(mgmt, 2);
 	if (n < 2)
@@ -219,7 +212,7 @@ TEST_F_TIMEOUT(qmq, pairs_through_the_guests_control_queue, 600)
 	ASSERT_EQ(0, dev_mac(DEV_A, mac_a));
 	mac_format(mac_a, mac);
 	snprintf(chr, sizeof(chr), "socket,id=vu0,path=%s/%s.sock,%s",
-		 QVM_DIR, DEV_A, qemu_10_0.reconnect);
+		 QVM_DIR, DEV_A, qvm_qemu_10_0.reconnect);
 	snprintf(dev, sizeof(dev),
 		 "virtio-net-pci,id=net0,netdev=hn0,mq=on,mac=%s,disable-legacy=on,romfile=",
 		 mac);
@@ -289,7 +282,7 @@ TEST_F_TIMEOUT(qmq, pairs_through_the_guests_control_queue, 600)
 			"grep -E '%s: queue [0-9]+: [0-9]+ kicks' %s | tail -4",
 			DEV_A, self->d.log))
 		printf("# module counters (last stop):\n# %s\n", out);
-	EXPECT_EQ(0, vubd_count(&self->d, DEV_A, "error"));
+	EXPECT_EQ(0, vubd_errors(&self->d, DEV_A));
 }
 
 TEST_HARNESS_MAIN

@@ -15,16 +15,33 @@
 #include "qemu_vm.h"
 #include "vdpa_env.h"
 
-#define HLT_BIOS	QVM_DIR "/hlt.bin"
-#define BIOS_SIZE	65536
+const struct qemu_ver qvm_qemu_7_2 = {
+	.name = "7.2",
+	.bin = "/usr/bin/qemu-system-x86_64",
+	.reconnect = "reconnect=1",
+	/* 7.2 under TCG segfaults in vhost_net_start once MSI-X is in use
+	 * (msix_set_vector_notifiers); without vectors it takes INTx.
+	 */
+	.dev_opts = ",vectors=0",
+};
 
-static int64_t mono_ms(void)
+const struct qemu_ver qvm_qemu_10_0 = {
+	.name = "10.0",
+	.bin = "qemu-10.0/usr/bin/qemu-system-x86_64",	/* scripts/qemu10.sh */
+	.reconnect = "reconnect-ms=1000",
+	.dev_opts = "",
+};
+
+int64_t qvm_ms_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+#define HLT_BIOS	QVM_DIR "/hlt.bin"
+#define BIOS_SIZE	65536
 
 int qvm_find(struct qvm *vm, const struct qemu_ver *v)
 {
@@ -93,24 +110,24 @@ static const char *results_dir(void)
  */
 static int accept_qtest(struct qvm *vm, int lfd, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = qvm_ms_now() + timeout_ms;
 	int ret;
 
 	for (;;) {
 		ret = qchan_accept(&vm->qt, lfd, 500);
-		if (ret != -ETIMEDOUT || mono_ms() >= end || !qvm_alive(vm))
+		if (ret != -ETIMEDOUT || qvm_ms_now() >= end || !qvm_alive(vm))
 			return ret;
 	}
 }
 
 static int connect_qmp(struct qvm *vm, const char *path, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = qvm_ms_now() + timeout_ms;
 	int ret;
 
 	for (;;) {
 		ret = qchan_connect(&vm->qmp, path, 500);
-		if (!ret || mono_ms() >= end || !qvm_alive(vm))
+		if (!ret || qvm_ms_now() >= end || !qvm_alive(vm))
 			return ret;
 	}
 }
@@ -233,7 +250,7 @@ int qvm_start(struct qvm *vm, const char *tag, const char *const *extra)
  */
 static bool proc_wait(pid_t pid, int *status, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = qvm_ms_now() + timeout_ms;
 	char path[64], st[256];
 	pid_t r;
 
@@ -247,7 +264,7 @@ static bool proc_wait(pid_t pid, int *status, int timeout_ms)
 			    strstr(st, ") Z "))
 				return true;
 		}
-		if (mono_ms() >= end)
+		if (qvm_ms_now() >= end)
 			return false;
 		usleep(20000);
 	}
@@ -370,13 +387,29 @@ int vubd_count(const struct vubd *d, const char *dev, const char *what)
 	return n;
 }
 
+int vubd_errors(const struct vubd *d, const char *dev)
+{
+	char needle[256], line[1024];
+	FILE *f = fopen(d->log, "re");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	snprintf(needle, sizeof(needle), " error: %s: ", dev);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
 int vubd_wait_count(const struct vubd *d, const char *dev, const char *what,
 		    int n, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = qvm_ms_now() + timeout_ms;
 
 	while (vubd_count(d, dev, what) < n) {
-		if (mono_ms() >= end)
+		if (qvm_ms_now() >= end)
 			return -ETIMEDOUT;
 		usleep(20000);
 	}

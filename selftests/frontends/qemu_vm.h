@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "qemu_qtest.h"
 
 #define QVM_DIR		"/tmp/vubq"	/* sockets, firmware, logs (tmpfs) */
@@ -25,6 +27,12 @@ struct qemu_ver {
 	const char *reconnect;	/* the chardev's reconnect option */
 	const char *dev_opts;	/* appended to every virtio -device */
 };
+
+/* Debian's 7.2 and bookworm-backports' 10.0 (scripts/qemu10.sh). */
+extern const struct qemu_ver qvm_qemu_7_2, qvm_qemu_10_0;
+
+/* CLOCK_MONOTONIC in ms. */
+int64_t qvm_ms_now(void);
 
 struct qvm {
 	pid_t pid;
@@ -69,6 +77,8 @@ int vubd_start(struct vubd *d, const char *log);
 int vubd_start_args(struct vubd *d, const char *log, const char *extra);
 /* Stop with @sig (SIGKILL after 5 s) and wait, as qvm_stop(). */
 void vubd_stop(struct vubd *d, int sig);
+/* Lines the daemon logged at level error about @dev. */
+int vubd_errors(const struct vubd *d, const char *dev);
 /* Lines of the daemon log containing "<dev>: <what>". */
 int vubd_count(const struct vubd *d, const char *dev, const char *what);
 /* Wait until vubd_count(@dev, @what) >= @n. */
