@@ -245,7 +245,6 @@ static int ring_halt(struct vu_session *s, uint32_t idx)
 	vu_session_ring_stopping(s, idx);
 	ret = s->ops->stop_queue(s->dev, idx, &st);
 	r->started = false;
-	r->parked = false;
 	if (ret < 0) {
 		log_err(NAME(s), "stopping queue %u failed: %s", idx,
 			strerror(-ret));
@@ -399,7 +398,6 @@ int vu_life_update(struct vu_session *s)
 		if (!park && !ring_complete(s, r))
 			continue;
 		ret = ring_start(s, i);
-		r->parked = park && !ret;
 		r->start_failed = ret < 0;
 		if (ret < 0 && !err)
 			err = ret;

@@ -826,12 +826,11 @@ int vu_h_set_vring_enable(struct vu_session *s, struct vu_msg *m,
 	ring->enable_sent = on;
 	ring->start_failed = false;
 	parked = s->ops->ring_enabled && s->ops->ring_enabled(s->dev, idx, on);
-	if (on) {
-		ring->parked = false;
+	if (on)
 		return vu_life_update(s);
-	}
+	/* The ring stays started, disabled: enabling it again needs no
+	 * start on the device. */
 	if (parked && ring->started) {
-		ring->parked = true;
 		log_debug(NAME(s), "queue %u disabled: left running on the device, which no longer uses its pair",
 			  idx);
 		return 0;

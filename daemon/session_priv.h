@@ -23,8 +23,6 @@ struct vu_vring {
 	bool enabled;
 	bool enable_sent;		/* enabled by SET_VRING_ENABLE */
 	bool started;
-	bool parked;			/* disabled, left started: the device's
-					 * pair count keeps it unused */
 	bool start_failed;		/* the device refused this set-up */
 	bool packed;
 	bool notifier_sent;
