@@ -24,15 +24,16 @@ void net_peer_init(struct net_peer *p)
 	p->sock = -1;
 }
 
-/* The netdev virtio_vdpa made of @p->vdpa. */
-static int find_netdev(struct net_peer *p)
+/* The netdev virtio_vdpa made of @p->vdpa: the virtio device hangs under
+ * the vDPA device's DMA device, the PCI function "pci/BDF" for vp_vdpa. */
+static int find_netdev(struct net_peer *p, const char *mgmtdev)
 {
-	char pat[128];
+	char pat[160];
 	glob_t g;
 	int i;
 
-	snprintf(pat, sizeof(pat), "/sys/bus/vdpa/devices/%s/virtio*/net/*",
-		 p->vdpa);
+	snprintf(pat, sizeof(pat), "/sys/bus/pci/devices/%s/virtio*/net/*",
+		 mgmtdev + 4);
 	for (i = 0; i < 100; i++) {
 		if (!glob(pat, 0, NULL, &g)) {
 			snprintf(p->ifname, sizeof(p->ifname), "%s",
@@ -42,7 +43,7 @@ static int find_netdev(struct net_peer *p)
 		}
 		usleep(100000);
 	}
-	vub_env_set_err("no netdev under %s", p->vdpa);
+	vub_env_set_err("no netdev at %s", pat);
 	return -ENOENT;
 }
 
@@ -62,7 +63,7 @@ int net_peer_up(struct net_peer *p, const char *name, const char *mgmtdev)
 	if (!ret)
 		ret = vub_vdpa_bind(name, "virtio_vdpa");
 	if (!ret)
-		ret = find_netdev(p);
+		ret = find_netdev(p, mgmtdev);
 	if (ret)
 		return ret;
 	/* nothing of its own on the wire (router solicitations, DAD) */
