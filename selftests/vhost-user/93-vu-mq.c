@@ -258,13 +258,19 @@ FIXTURE_SETUP(mq)
 	ASSERT_EQ(0, vub_wait_path(self->sock, true, 10000));
 }
 
+/*
+ * Runs in the parent: the test's heap and fds (rings, guest memory, the
+ * front-end's socket, the peer's socket) ended with the child that ran it,
+ * and freeing them here would free another process's pointers. Only what
+ * outlives the child is undone: the daemon and the vDPA devices.
+ */
 FIXTURE_TEARDOWN_PARENT(mq)
 {
-	vmq_fini(&self->m);
 	daemon_stop(&self->daemon);
-	net_peer_fini(&self->peer);
-	if (self->made)
+	if (self->made) {
 		vub_vdpa_dev_del(DEV_A);
+		vub_vdpa_dev_del(DEV_B);
+	}
 	vub_vdpa_dev_del(DEV_SIM);
 }
 
