@@ -406,10 +406,21 @@ static int command(struct net_cvq *c, uint8_t class, uint8_t cmd,
 	uint16_t head = c->next;
 	bool head_wrap = c->wrap;
 	long waited = 0;
+	uint8_t status;
 	int ret;
 
 	if (!c->started || c->broken || len > DATA_MAX)
 		return -ENOTCONN;
+	/* A device that set NEEDS_RESET answers nothing until its reset
+	 * (QEMU's virtio-pci after vp_vdpa stopped a ring): do not wait
+	 * ncvq_wait_ms for it. */
+	if (!cvq_ioctl(c, VUB_GET_STATUS, &status, "VUB_GET_STATUS") &&
+	    (status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		log_warn(c->name, "control queue: the device needs a reset: %s not sent",
+			 what);
+		c->broken = true;
+		return -EIO;
+	}
 	c->mem[OFF_HDR] = class;
 	c->mem[OFF_HDR + 1] = cmd;
 	memcpy(c->mem + OFF_DATA, data, len);
