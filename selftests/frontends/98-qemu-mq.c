@@ -18,20 +18,15 @@
  * daemon when the queues stop) show each queue worked.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <glob.h>
-#include <net/if.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "net_frame.h"
+#include "net_peer.h"
 #include "qemu_mq.h"
 #include "qemu_vm.h"
 #include "vub_test.h"
@@ -45,74 +40,9 @@ FIXTURE(qmq) {
 	struct qvm vm;
 	struct vubd d;
 	struct qmq n;
-	char ifname[IFNAMSIZ];
-	uint8_t mac_b[6];
-	int sock;		/* AF_PACKET on the peer netdev */
+	struct net_peer peer;	/* DEV_B: a kernel netdev under virtio_vdpa */
 	bool made;
 };
-
-/* The peer: DEV_B under virtio_vdpa, a kernel virtio_net netdev. */
-static int peer_up(struct __test_metadata *_metadata, FIXTURE_DATA(qmq) *self,
-		   const char *mgmt)
-{
-	struct sockaddr_ll sll;
-	char path[512], mac[32];
-	glob_t g;
-	int ret;
-
-	/* No udev in the VM loads the netdev driver for us. */
-	ret = vub_module_load("virtio_vdpa", NULL);
-	if (!ret && !vub_module_loaded("virtio_net"))
-		ret = vub_module_load("virtio_net", NULL);
-	if (!ret)
-		ret = vub_mq_nic_create(DEV_B, mgmt);
-	if (!ret)
-		ret = vub_vdpa_bind(DEV_B, "virtio_vdpa");
-	if (ret) {
-		TH_LOG("peer: %s", vub_env_err());
-		return ret;
-	}
-	/* virtio_vdpa hangs the virtio device under the vDPA device's DMA
-	 * device: the PCI function for vp_vdpa. */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtio*/net/*",
-		 mgmt + 4);
-	for (int i = 0; i < 100; i++) {
-		if (!glob(path, 0, NULL, &g))
-			break;
-		usleep(100000);
-	}
-	if (!g.gl_pathc) {
-		char out[2048];
-
-		vub_sh_out(out, sizeof(out), "ls -l /sys/bus/vdpa/devices/%s/ /sys/bus/pci/devices/%s/ 2>&1",
-			   DEV_B, mgmt + 4);
-		TH_LOG("peer: no netdev at %s:\n%s", path, out);
-		return -ENOENT;
-	}
-	snprintf(self->ifname, sizeof(self->ifname), "%s",
-		 strrchr(g.gl_pathv[0], '/') + 1);
-	globfree(&g);
-	/* Nothing of its own on the wire: no IPv6 (router solicitations,
-	 * DAD), no address. */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
-		 self->ifname);
-	vub_write_file(path, "1");
-	if (vub_sh("ip link set %s up", self->ifname))
-		return -EIO;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", self->ifname);
-	if (vub_read_file(path, mac, sizeof(mac)) || mac_parse(mac, self->mac_b))
-		return -EIO;
-	self->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (self->sock < 0)
-		return -errno;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = (int)if_nametoindex(self->ifname);
-	if (bind(self->sock, (struct sockaddr *)&sll, sizeof(sll)))
-		return -errno;
-	return 0;
-}
 
 static long peer_rx_packets(FIXTURE_DATA(qmq) *self)
 {
@@ -120,7 +50,7 @@ static long peer_rx_packets(FIXTURE_DATA(qmq) *self)
 	long v = -1;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets",
-		 self->ifname);
+		 self->peer.ifname);
 	vub_read_long(path, &v);
 	return v;
 }
@@ -130,16 +60,8 @@ static long peer_rx_packets(FIXTURE_DATA(qmq) *self)
 static void peer_sends(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(qmq) *self, unsigned int base)
 {
-	uint8_t f[128];
-	unsigned int i;
-	size_t len;
-
-	for (i = 0; i < FLOWS; i++) {
-		len = qmq_frame(f, sizeof(f), self->n.mac, self->mac_b,
-				base + i);
-		ASSERT_EQ((ssize_t)len, send(self->sock, f, len, 0));
-		usleep(2000);
-	}
+	ASSERT_EQ(0, net_peer_send_flows(&self->peer, self->n.mac, base,
+					 FLOWS));
 	usleep(1500000);
 	ASSERT_EQ(0, qmq_poll_rx(&self->n)) {
 		TH_LOG("%s", self->n.err);
@@ -166,7 +88,7 @@ FIXTURE_SETUP(qmq)
 
 	self->vm.pid = -1;
 	self->d.pid = -1;
-	self->sock = -1;
+	net_peer_init(&self->peer);
 	self->made = false;
 	VUBT_REQUIRE_ENV();
 	if (qvm_find(&self->vm, &qvm_qemu_10_0))
@@ -177,7 +99,7 @@ FIXTURE_SETUP(qmq)
 		     n, vub_env_err());
 	self->made = true;
 	ASSERT_OK(vub_mq_nic_create(DEV_A, mgmt[0]));
-	ASSERT_EQ(0, peer_up(_metadata, self, mgmt[1]));
+	ASSERT_OK(net_peer_up(&self->peer, DEV_B, mgmt[1]));
 	if (vubd_start(&self->d, "vubridged-qemu-mq.log") == -ENOENT)
 		SKIP(return, "%s", self->d.err);
 	ASSERT_EQ(0, vubd_wait_count(&self->d, DEV_A, "listening on", 1,
@@ -188,8 +110,7 @@ FIXTURE_TEARDOWN_PARENT(qmq)
 {
 	qvm_stop(&self->vm);
 	vubd_stop(&self->d, SIGTERM);
-	if (self->sock >= 0)
-		close(self->sock);
+	/* The peer's socket ended with the child that ran the test. */
 	if (self->made) {
 		vub_vdpa_dev_del(DEV_A);
 		vub_vdpa_dev_del(DEV_B);
@@ -249,10 +170,10 @@ TEST_F_TIMEOUT(qmq, pairs_through_the_guests_control_queue, 600)
 	}
 	/* Both TX queues reach the peer. */
 	rx0 = peer_rx_packets(self);
-	ASSERT_EQ(0, qmq_send(&self->n, 0, self->mac_b, 16)) {
+	ASSERT_EQ(0, qmq_send(&self->n, 0, self->peer.mac, 16)) {
 		TH_LOG("%s", self->n.err);
 	}
-	ASSERT_EQ(0, qmq_send(&self->n, 1, self->mac_b, 16)) {
+	ASSERT_EQ(0, qmq_send(&self->n, 1, self->peer.mac, 16)) {
 		TH_LOG("%s", self->n.err);
 	}
 	usleep(1000000);

@@ -11,6 +11,7 @@
 #include <linux/virtio_net.h>
 
 #include "net_frame.h"
+#include "net_peer.h"
 #include "qemu_mq.h"
 
 /* Guest-physical layout (QVM_RAM_MB of RAM): rings 16 KiB apart. */
@@ -22,7 +23,6 @@
 #define CTRL_BUF	0x600000ull
 #define BUF_STRIDE	2048u
 #define MMIO_BASE	0xe0000000ull
-#define MAGIC		"vubridge-mq"
 
 static const uint8_t src_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x02 };
 
@@ -145,53 +145,6 @@ int qmq_set_pairs(struct qmq *m, uint16_t n)
 	return 0;
 }
 
-size_t qmq_frame(uint8_t *f, size_t cap, const uint8_t dst[6],
-		 const uint8_t src[6], uint32_t flow)
-{
-	size_t len = 14 + 20 + 8 + sizeof(MAGIC) + 4;
-	uint32_t sum = 0;
-	int i;
-
-	if (cap < 60)
-		return 0;
-	memset(f, 0, 60);
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = 0x08;			/* IPv4 */
-	f[14] = 0x45;
-	f[16] = 0;
-	f[17] = (uint8_t)(len - 14);
-	f[22] = 64;			/* TTL */
-	f[23] = 17;			/* UDP */
-	f[26] = 10;			/* source 10.1.x.y: one flow each */
-	f[27] = 1;
-	f[28] = (uint8_t)(flow >> 8);
-	f[29] = (uint8_t)flow;
-	f[30] = 10;
-	f[31] = 2;
-	f[33] = 1;
-	for (i = 14; i < 34; i += 2)
-		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	f[24] = (uint8_t)(~sum >> 8);
-	f[25] = (uint8_t)~sum;
-	f[34] = (uint8_t)((1024 + flow) >> 8);	/* UDP ports */
-	f[35] = (uint8_t)(1024 + flow);
-	f[36] = 0x12;
-	f[37] = 0x34;
-	f[39] = (uint8_t)(len - 34);
-	memcpy(f + 42, MAGIC, sizeof(MAGIC));
-	memcpy(f + 42 + sizeof(MAGIC), &flow, 4);
-	return len < 60 ? 60 : len;
-}
-
-static bool is_ours(const uint8_t *f, size_t len)
-{
-	return len >= 42 + sizeof(MAGIC) &&
-	       !memcmp(f + 42, MAGIC, sizeof(MAGIC));
-}
-
 int qmq_send(struct qmq *m, unsigned int p, const uint8_t dst[6],
 	     unsigned int count)
 {
@@ -207,7 +160,7 @@ int qmq_send(struct qmq *m, unsigned int p, const uint8_t dst[6],
 		memset(buf, 0, VNET_HDR_LEN);
 		b.addr = TX_BUFS + p * PAIR_BUFS + (uint64_t)d * BUF_STRIDE;
 		b.len = (uint32_t)(VNET_HDR_LEN +
-				   qmq_frame(buf + VNET_HDR_LEN,
+				   net_flow_frame(buf + VNET_HDR_LEN,
 					     sizeof(buf) - VNET_HDR_LEN, dst,
 					     src_mac, i + 1000 * p));
 		b.device_writes = 0;
@@ -250,7 +203,7 @@ int qmq_poll_rx(struct qmq *m)
 					 len < sizeof(got) ? len : sizeof(got));
 			if (ret)
 				return mq_fail(m, ret, "%s", m->pci.qt->err);
-			if (is_ours(got + VNET_HDR_LEN, len - VNET_HDR_LEN))
+			if (net_flow_frame_is(got + VNET_HDR_LEN, len - VNET_HDR_LEN))
 				m->ours[p]++;
 			else
 				m->other[p]++;

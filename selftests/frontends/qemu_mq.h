@@ -42,9 +42,5 @@ int qmq_send(struct qmq *m, unsigned int pair, const uint8_t dst[6],
 /* Take what arrived on every RX queue (counted in ours/other), repost
  * the buffers. */
 int qmq_poll_rx(struct qmq *m);
-/* A frame of ours from @src to @dst with flow number @flow, without the
- * virtio-net header: its length. */
-size_t qmq_frame(uint8_t *buf, size_t cap, const uint8_t dst[6],
-		 const uint8_t src[6], uint32_t flow);
 
 #endif /* VUBT_QEMU_MQ_H */
