@@ -636,6 +636,33 @@ TEST_F(cvq, packed_ring)
 
 /* A device whose control queue never answers: the daemon gives up on it
  * after ncvq_wait_ms, logs it, and the data queues run anyway. */
+/* A device that set NEEDS_RESET gets no command until its reset (QEMU's
+ * virtio-pci after vp_vdpa cleared a ring's ready bit): no wait for an
+ * answer that cannot come. */
+TEST_F(cvq, needs_reset_device_gets_no_command)
+{
+	unsigned int sent;
+
+	ASSERT_EQ(0, open_dev(self, true, false));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, PF));
+	ASSERT_EQ(0, start(self, 2));
+	sent = self->fv->cvq_commands;
+	ASSERT_LT(0, sent);
+	self->fv->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	EXPECT_EQ(-EIO, set_config_mac(self, other_mac));
+	EXPECT_EQ(sent, self->fv->cvq_commands);
+	EXPECT_NE(0, memcmp(self->fv->cfg.config, other_mac, 6));
+	/* after the reset (which clears the fake's counter) the queue works
+	 * again and the MAC the front-end wrote reaches the device */
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0));
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_FEATURES,
+				   self->fe.features));
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0x0f));
+	EXPECT_LT(0u, self->fv->cvq_commands);
+	EXPECT_EQ(0, memcmp(self->fv->cfg.config, other_mac, 6));
+	EXPECT_FALSE(self->ended);
+}
+
 TEST_F(cvq, silent_device_does_not_hang)
 {
 	struct fake_vub_cfg cfg;
