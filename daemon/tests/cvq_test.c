@@ -280,6 +280,51 @@ TEST_F(cvq, pairs_follow_ring_enable)
 
 /* On a device that cannot start queues after DRIVER_OK, the restart the
  * late pair causes sets the MAC, RX mode and pairs again. */
+/*
+ * A device that can neither suspend nor start a ring after DRIVER_OK
+ * (vp_vdpa): stopping one ring there is the queue_enable 0 QEMU fails the
+ * device for, and a late start restarts the device. So the rings of a pair
+ * the device does not use start with the others and stay started when the
+ * front-end disables them; only the pair count moves.
+ */
+TEST_F(cvq, no_suspend_device_keeps_rings_of_unused_pairs)
+{
+	struct guest_mem *gms[1] = { &self->gm };
+	struct fake_vub_cfg cfg;
+	int i;
+
+	fake_vub_cfg_net(&cfg, 2);
+	cfg.features &= ~F(VIRTIO_F_RING_PACKED);
+	cfg.abilities &= ~(1ull << VUB_ABILITY_ENABLE_AFTER_DRIVER_OK |
+			   1ull << VUB_ABILITY_SUSPEND);
+	fake_vub_init(self->fv, &cfg);
+	self->dev = vdpa_device_open_sys("fake0", "/dev/vubridge/fake0",
+					 &self->fv->sys);
+	ASSERT_NE(NULL, self->dev);
+	ASSERT_EQ(0, connect_fe(self));
+	ASSERT_EQ(0, vu_fe_negotiate(&self->fe, NET_F, PF));
+	ASSERT_EQ(0, vu_fe_set_mem_table(&self->fe, gms, 1));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, vu_fe_vring(&self->fe, &self->vq[i], 0));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 0, true));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 1, true));
+	ASSERT_EQ(0, vu_fe_set_u64(&self->fe, VU_SET_STATUS, 0x0f));
+	EXPECT_EQ(0x0f, self->fv->status);
+	EXPECT_EQ(1, self->fv->cvq_pairs);
+	EXPECT_TRUE(self->fv->q[2].started);	/* parked */
+	EXPECT_TRUE(self->fv->q[3].started);
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 2, true));
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 3, true));
+	EXPECT_EQ(2, self->fv->cvq_pairs);
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 2, false));
+	EXPECT_EQ(1, self->fv->cvq_pairs);
+	EXPECT_TRUE(self->fv->q[2].started);	/* left to the pair count */
+	/* a ring the device still uses is stopped as before */
+	ASSERT_EQ(0, vu_fe_enable(&self->fe, 0, false));
+	EXPECT_FALSE(self->fv->q[0].started);
+	EXPECT_FALSE(self->ended);
+}
+
 TEST_F(cvq, restart_reprograms_device)
 {
 	ASSERT_EQ(0, open_dev(self, false, false));
